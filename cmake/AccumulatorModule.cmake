@@ -1,0 +1,15 @@
+# ma_module(<folder> SOURCES ... DEPS ... TESTS ... TEST_DEPS ...)
+# One static library ma_<folder> per src/ folder, and one GoogleTest binary for the
+# *_test.cc files beside it, registered with CTest.
+function(ma_module name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;TESTS;TEST_DEPS" ${ARGN})
+  add_library(ma_${name} STATIC ${ARG_SOURCES})
+  target_include_directories(ma_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(ma_${name} PUBLIC ${ARG_DEPS} PRIVATE ma_warnings)
+  if(MA_BUILD_TESTS AND ARG_TESTS)
+    add_executable(ma_${name}_test ${ARG_TESTS})
+    target_include_directories(ma_${name}_test PRIVATE ${PROJECT_SOURCE_DIR}/tests)
+    target_link_libraries(ma_${name}_test PRIVATE ma_${name} ${ARG_TEST_DEPS} GTest::gtest_main GTest::gmock ma_warnings)
+    gtest_discover_tests(ma_${name}_test DISCOVERY_TIMEOUT 60 PROPERTIES LABELS unit)
+  endif()
+endfunction()

@@ -1,0 +1,42 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+
+namespace accumulator {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+// Wall-clock time enters the core only through this interface, so TTL and cron
+// behaviour is tested with a FakeClock instead of sleeping.
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual TimePoint Now() const = 0;
+};
+
+class SystemClock final : public Clock {
+ public:
+  TimePoint Now() const override { return std::chrono::system_clock::now(); }
+};
+
+// A clock that only moves when told to. Thread-safe.
+class FakeClock final : public Clock {
+ public:
+  explicit FakeClock(TimePoint start = TimePoint(std::chrono::seconds(1'700'000'000)))
+      : now_ns_(start.time_since_epoch().count()) {}
+  TimePoint Now() const override { return TimePoint(TimePoint::duration(now_ns_.load())); }
+  void Advance(std::chrono::nanoseconds by) {
+    now_ns_ += std::chrono::duration_cast<TimePoint::duration>(by).count();
+  }
+  void Set(TimePoint t) { now_ns_ = t.time_since_epoch().count(); }
+
+ private:
+  std::atomic<TimePoint::rep> now_ns_;
+};
+
+inline double ToUnixSeconds(TimePoint t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+}  // namespace accumulator

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <compare>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace accumulator::model {
+
+struct Label {
+  std::string name;
+  std::string value;
+  auto operator<=>(const Label&) const = default;
+};
+
+// A label set kept sorted by name, names unique: the canonical form that makes two
+// pushes of the same series compare equal whatever order their labels came in.
+using Labels = std::vector<Label>;
+
+// Sorts by name. Returns false (and leaves the order sorted) if a name repeats.
+bool Canonicalize(Labels& labels);
+
+// The value of `name`, or nullptr.
+const std::string* FindLabel(const Labels& labels, std::string_view name);
+
+// Sets `name` to `value`, keeping the set sorted (replaces an existing value).
+void SetLabel(Labels& labels, std::string_view name, std::string_view value);
+
+std::size_t HashLabels(const Labels& labels);
+
+// {a="1",b="2"} for messages and logs.
+std::string DescribeSeries(std::string_view name, const Labels& labels);
+
+}  // namespace accumulator::model

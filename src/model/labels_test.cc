@@ -1,0 +1,36 @@
+#include "model/labels.h"
+
+#include <gtest/gtest.h>
+
+namespace accumulator::model {
+namespace {
+
+TEST(LabelsTest, CanonicalizeSortsAndDetectsDuplicates) {
+  Labels l{{"b", "2"}, {"a", "1"}};
+  EXPECT_TRUE(Canonicalize(l));
+  EXPECT_EQ(l[0].name, "a");
+  Labels dup{{"a", "1"}, {"a", "2"}};
+  EXPECT_FALSE(Canonicalize(dup));
+}
+
+TEST(LabelsTest, SetLabelKeepsOrderAndReplaces) {
+  Labels l{{"a", "1"}, {"c", "3"}};
+  SetLabel(l, "b", "2");
+  SetLabel(l, "a", "9");
+  ASSERT_EQ(l.size(), 3u);
+  EXPECT_EQ(l[0].value, "9");
+  EXPECT_EQ(l[1].name, "b");
+  EXPECT_EQ(*FindLabel(l, "c"), "3");
+  EXPECT_EQ(FindLabel(l, "z"), nullptr);
+}
+
+TEST(LabelsTest, EqualSetsHashEqual) {
+  Labels a{{"x", "1"}, {"y", "2"}};
+  Labels b{{"y", "2"}, {"x", "1"}};
+  ASSERT_TRUE(Canonicalize(b));
+  EXPECT_EQ(HashLabels(a), HashLabels(b));
+  EXPECT_NE(HashLabels(a), HashLabels(Labels{{"x", "2"}, {"y", "1"}}));
+}
+
+}  // namespace
+}  // namespace accumulator::model

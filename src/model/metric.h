@@ -1,0 +1,78 @@
+#pragma once
+
+#include <compare>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "model/labels.h"
+
+namespace accumulator::model {
+
+// The family types of SPEC §2. Info and stateset come from OpenMetrics and merge as gauges.
+enum class MetricType { kCounter, kGauge, kHistogram, kSummary, kUntyped, kInfo, kStateset };
+
+std::string_view TypeName(MetricType type);
+std::optional<MetricType> ParseTypeName(std::string_view name);
+
+struct ScalarValue {  // counter, gauge, untyped, info, stateset
+  double value = 0;
+  bool operator==(const ScalarValue&) const = default;
+};
+
+// Cumulative buckets, as on the wire: counts[i] observations <= upper_bounds[i];
+// the last bound is +Inf.
+struct HistogramValue {
+  std::vector<double> upper_bounds;
+  std::vector<double> bucket_counts;
+  double sum = 0;
+  double count = 0;
+  bool operator==(const HistogramValue&) const = default;
+};
+
+struct Quantile {
+  double quantile = 0;
+  double value = 0;
+  bool operator==(const Quantile&) const = default;
+};
+
+struct SummaryValue {
+  std::vector<Quantile> quantiles;
+  double sum = 0;
+  double count = 0;
+  bool operator==(const SummaryValue&) const = default;
+};
+
+using Value = std::variant<ScalarValue, HistogramValue, SummaryValue>;
+
+// One series as pushed: identity labels (canonical, metadata removed) plus the
+// metadata labels that steer merging (e.g. _metrics_accumulator_latest).
+struct Series {
+  Labels labels;
+  Value value;
+  Labels metadata;
+};
+
+struct Family {
+  std::string name;
+  MetricType type = MetricType::kUntyped;
+  std::string help;
+  std::vector<Series> series;
+};
+
+// Everything one request pushes, validated by its parser: family names unique,
+// no series twice within a family, values shaped for the family's type.
+struct Push {
+  std::vector<Family> families;
+  std::size_t SeriesCount() const;
+};
+
+// The value shape a type needs (ScalarValue for counter/gauge/untyped/info/stateset).
+bool ValueMatchesType(const Value& value, MetricType type);
+
+// Equality that treats NaN as equal to NaN; for tests and round-trip checks.
+bool SameValue(const Value& a, const Value& b);
+
+}  // namespace accumulator::model

@@ -1,0 +1,329 @@
+#include "parse/push_builder.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "model/names.h"
+#include "model/number.h"
+
+namespace accumulator::parse {
+namespace {
+
+std::string LinePrefix(std::size_t line) { return "line " + std::to_string(line) + ": "; }
+
+bool StripSuffix(std::string_view name, std::string_view suffix, std::string_view& base) {
+  if (name.size() <= suffix.size() || !name.ends_with(suffix)) return false;
+  base = name.substr(0, name.size() - suffix.size());
+  return true;
+}
+
+// Removes `name` from `labels` and parses it as a float bound (le, quantile).
+std::optional<double> TakeBoundLabel(model::Labels& labels, std::string_view name) {
+  for (auto it = labels.begin(); it != labels.end(); ++it) {
+    if (it->name == name) {
+      auto v = model::ParseFloat(it->value);
+      labels.erase(it);
+      return v;
+    }
+  }
+  return std::nullopt;
+}
+
+bool IsScalarType(model::MetricType t) {
+  return t != model::MetricType::kHistogram && t != model::MetricType::kSummary;
+}
+
+}  // namespace
+
+PushBuilder::PendingFamily& PushBuilder::FamilyFor(std::string_view name, std::size_t line) {
+  auto it = index_.find(std::string(name));
+  if (it != index_.end()) return families_[it->second];
+  index_.emplace(std::string(name), families_.size());
+  PendingFamily& f = families_.emplace_back();
+  f.name = std::string(name);
+  f.first_line = line;
+  return f;
+}
+
+Status PushBuilder::DeclareType(std::string_view family, model::MetricType type,
+                                std::size_t line) {
+  if (!model::IsValidMetricName(family)) {
+    return Status::InvalidArgument(LinePrefix(line) + "invalid metric name \"" +
+                                   std::string(family) + "\" in TYPE line");
+  }
+  PendingFamily& f = FamilyFor(family, line);
+  if (f.type_declared) {
+    return Status::InvalidArgument(LinePrefix(line) + "second TYPE line for metric \"" +
+                                   std::string(family) + "\"");
+  }
+  if (!f.series.empty()) {
+    return Status::InvalidArgument(LinePrefix(line) + "TYPE line for metric \"" +
+                                   std::string(family) + "\" comes after its samples");
+  }
+  f.type = type;
+  f.type_declared = true;
+  return Status::Ok();
+}
+
+Status PushBuilder::DeclareHelp(std::string_view family, std::string help, std::size_t line) {
+  if (!model::IsValidMetricName(family)) {
+    return Status::InvalidArgument(LinePrefix(line) + "invalid metric name \"" +
+                                   std::string(family) + "\" in HELP line");
+  }
+  if (help.size() > limits_.max_help_length) {
+    return Status::InvalidArgument(LinePrefix(line) + "HELP text longer than " +
+                                   std::to_string(limits_.max_help_length) + " bytes");
+  }
+  if (!model::IsValidUtf8(help)) {
+    return Status::InvalidArgument(LinePrefix(line) + "HELP text is not valid UTF-8");
+  }
+  PendingFamily& f = FamilyFor(family, line);
+  if (f.help_declared) {
+    return Status::InvalidArgument(LinePrefix(line) + "second HELP line for metric \"" +
+                                   std::string(family) + "\"");
+  }
+  f.help = std::move(help);
+  f.help_declared = true;
+  return Status::Ok();
+}
+
+std::pair<PushBuilder::PendingFamily*, PushBuilder::Part> PushBuilder::Resolve(
+    std::string_view name, std::size_t line) {
+  if (auto it = index_.find(std::string(name)); it != index_.end()) {
+    PendingFamily& f = families_[it->second];
+    if (f.type_declared || f.help_declared || !f.series.empty()) return {&f, Part::kValue};
+  }
+  struct SuffixRule {
+    std::string_view suffix;
+    Part part;
+  };
+  static constexpr SuffixRule kRules[] = {{"_bucket", Part::kBucket},
+                                          {"_sum", Part::kSum},
+                                          {"_count", Part::kCount},
+                                          {"_created", Part::kCreated}};
+  for (const SuffixRule& rule : kRules) {
+    std::string_view base;
+    if (!StripSuffix(name, rule.suffix, base)) continue;
+    auto it = index_.find(std::string(base));
+    if (it == index_.end()) continue;
+    PendingFamily& f = families_[it->second];
+    const bool fits = (f.type == model::MetricType::kHistogram) ||
+                      (f.type == model::MetricType::kSummary && rule.part != Part::kBucket) ||
+                      (f.type == model::MetricType::kCounter && rule.part == Part::kCreated);
+    if (fits && f.type_declared) return {&f, rule.part};
+  }
+  return {&FamilyFor(name, line), Part::kValue};
+}
+
+Status PushBuilder::AddSample(std::string_view name, model::Labels labels, double value,
+                              std::size_t line) {
+  if (name.size() > limits_.max_name_length) {
+    return Status::InvalidArgument(LinePrefix(line) + "metric name longer than " +
+                                   std::to_string(limits_.max_name_length) + " bytes");
+  }
+  if (!model::IsValidMetricName(name)) {
+    return Status::InvalidArgument(LinePrefix(line) + "invalid metric name \"" +
+                                   std::string(name) + "\"");
+  }
+  if (labels.size() > limits_.max_labels_per_series) {
+    return Status::InvalidArgument(LinePrefix(line) + "more than " +
+                                   std::to_string(limits_.max_labels_per_series) +
+                                   " labels on one series");
+  }
+  for (const model::Label& l : labels) {
+    if (l.name.size() > limits_.max_name_length) {
+      return Status::InvalidArgument(LinePrefix(line) + "label name longer than " +
+                                     std::to_string(limits_.max_name_length) + " bytes");
+    }
+    if (!model::IsValidLabelName(l.name) || model::IsReservedLabelName(l.name)) {
+      return Status::InvalidArgument(LinePrefix(line) + "invalid label name \"" + l.name + "\"");
+    }
+    if (l.value.size() > limits_.max_label_value_length) {
+      return Status::InvalidArgument(LinePrefix(line) + "value of label \"" + l.name +
+                                     "\" longer than " +
+                                     std::to_string(limits_.max_label_value_length) + " bytes");
+    }
+    if (!model::IsValidUtf8(l.value)) {
+      return Status::InvalidArgument(LinePrefix(line) + "value of label \"" + l.name +
+                                     "\" is not valid UTF-8");
+    }
+  }
+  if (!model::Canonicalize(labels)) {
+    return Status::InvalidArgument(LinePrefix(line) + "a label name repeats in " +
+                                   std::string(name));
+  }
+
+  auto [family, part] = Resolve(name, line);
+  if (part == Part::kCreated) return Status::Ok();  // SPEC §2: _created is not accumulated
+
+  // Metadata labels steer merging; they are not part of the series identity.
+  model::Labels metadata;
+  std::erase_if(labels, [&](model::Label& l) {
+    if (!model::IsMetadataLabel(l.name)) return false;
+    metadata.push_back(std::move(l));
+    return true;
+  });
+
+  std::optional<double> bound;
+  if (family->type == model::MetricType::kHistogram) {
+    if (part == Part::kValue) {
+      return Status::InvalidArgument(LinePrefix(line) + "histogram \"" + family->name +
+                                     "\" sample must end in _bucket, _sum or _count");
+    }
+    if (part == Part::kBucket) {
+      if (model::FindLabel(labels, "le") == nullptr) {
+        return Status::InvalidArgument(LinePrefix(line) + "bucket of histogram \"" +
+                                       family->name + "\" has no \"le\" label");
+      }
+      bound = TakeBoundLabel(labels, "le");
+      if (!bound || std::isnan(*bound)) {
+        return Status::InvalidArgument(LinePrefix(line) + "\"le\" label of histogram \"" +
+                                       family->name + "\" is not a number");
+      }
+    }
+  } else if (family->type == model::MetricType::kSummary && part == Part::kValue) {
+    if (model::FindLabel(labels, "quantile") == nullptr) {
+      return Status::InvalidArgument(LinePrefix(line) + "summary \"" + family->name +
+                                     "\" sample has no \"quantile\" label");
+    }
+    bound = TakeBoundLabel(labels, "quantile");
+    if (!bound || std::isnan(*bound) || *bound < 0 || *bound > 1) {
+      return Status::InvalidArgument(LinePrefix(line) + "\"quantile\" label of summary \"" +
+                                     family->name + "\" is not a number between 0 and 1");
+    }
+  }
+
+  auto [it, inserted] = family->series.try_emplace(std::move(labels));
+  PendingSeries& s = it->second;
+  if (inserted) s.first_line = line;
+  for (model::Label& m : metadata) model::SetLabel(s.metadata, m.name, m.value);
+
+  const auto duplicate = [&] {
+    return Status::InvalidArgument(LinePrefix(line) + "duplicate sample for series " +
+                                   model::DescribeSeries(name, it->first));
+  };
+  const std::size_t max_buckets = limits_.max_buckets_per_histogram;
+  switch (part) {
+    case Part::kValue:
+      if (family->type == model::MetricType::kSummary) {
+        for (const model::Quantile& q : s.quantiles) {
+          if (q.quantile == *bound) return duplicate();
+        }
+        if (s.quantiles.size() >= max_buckets) {
+          return Status::InvalidArgument(LinePrefix(line) + "more than " +
+                                         std::to_string(max_buckets) + " quantiles in one summary");
+        }
+        s.quantiles.push_back({*bound, value});
+      } else {
+        if (s.scalar) return duplicate();
+        s.scalar = value;
+      }
+      break;
+    case Part::kBucket:
+      for (const auto& b : s.buckets) {
+        if (b.first == *bound) return duplicate();
+      }
+      if (s.buckets.size() >= max_buckets) {
+        return Status::InvalidArgument(LinePrefix(line) + "more than " +
+                                       std::to_string(max_buckets) + " buckets in one histogram");
+      }
+      s.buckets.emplace_back(*bound, value);
+      break;
+    case Part::kSum:
+      if (s.sum) return duplicate();
+      s.sum = value;
+      break;
+    case Part::kCount:
+      if (s.count) return duplicate();
+      s.count = value;
+      break;
+    case Part::kCreated: break;
+  }
+  return Status::Ok();
+}
+
+Status PushBuilder::FinishSeries(const PendingFamily& family, const model::Labels& labels,
+                                 PendingSeries& pending, model::Series& out) const {
+  const auto where = [&] {
+    return LinePrefix(pending.first_line) + model::DescribeSeries(family.name, labels) + ": ";
+  };
+  out.labels = labels;
+  out.metadata = std::move(pending.metadata);
+  if (family.type == model::MetricType::kHistogram) {
+    auto& buckets = pending.buckets;
+    std::sort(buckets.begin(), buckets.end());
+    if (buckets.empty() || !std::isinf(buckets.back().first) || buckets.back().first < 0) {
+      return Status::InvalidArgument(where() + "histogram has no le=\"+Inf\" bucket");
+    }
+    model::HistogramValue h;
+    double previous = 0;
+    for (const auto& [le, count] : buckets) {
+      if (std::isnan(count) || count < previous) {
+        return Status::InvalidArgument(where() +
+                                       "histogram bucket counts must be cumulative (never "
+                                       "decreasing, never negative)");
+      }
+      previous = count;
+      h.upper_bounds.push_back(le);
+      h.bucket_counts.push_back(count);
+    }
+    h.count = pending.count.value_or(buckets.back().second);
+    h.sum = pending.sum.value_or(0);
+    out.value = std::move(h);
+    return Status::Ok();
+  }
+  if (family.type == model::MetricType::kSummary) {
+    model::SummaryValue sv;
+    std::sort(pending.quantiles.begin(), pending.quantiles.end(),
+              [](const model::Quantile& a, const model::Quantile& b) {
+                return a.quantile < b.quantile;
+              });
+    sv.quantiles = std::move(pending.quantiles);
+    sv.sum = pending.sum.value_or(0);
+    sv.count = pending.count.value_or(0);
+    out.value = std::move(sv);
+    return Status::Ok();
+  }
+  if (!pending.scalar) {
+    return Status::InvalidArgument(where() + "series has no value");
+  }
+  out.value = model::ScalarValue{*pending.scalar};
+  return Status::Ok();
+}
+
+Result<model::Push> PushBuilder::Finish() && {
+  // Python's client writes `x_created` as a gauge family beside counter `x_total` /
+  // histogram `x` in text 0.0.4. Such families are creation times, not data.
+  std::set<std::string> created_companions;
+  for (const PendingFamily& f : families_) {
+    if (f.series.empty()) continue;
+    std::string_view base = f.name;
+    if (f.type == model::MetricType::kCounter) StripSuffix(f.name, "_total", base);
+    if (f.type == model::MetricType::kCounter || f.type == model::MetricType::kHistogram ||
+        f.type == model::MetricType::kSummary) {
+      created_companions.insert(std::string(base) + "_created");
+    }
+  }
+
+  model::Push push;
+  for (PendingFamily& f : families_) {
+    if (f.series.empty()) continue;  // HELP/TYPE without samples adds nothing
+    if (IsScalarType(f.type) && f.type != model::MetricType::kCounter &&
+        created_companions.contains(f.name)) {
+      continue;
+    }
+    model::Family& out = push.families.emplace_back();
+    out.name = f.name;
+    out.type = f.type;
+    out.help = std::move(f.help);
+    out.series.reserve(f.series.size());
+    for (auto& [labels, pending] : f.series) {
+      Status s = FinishSeries(f, labels, pending, out.series.emplace_back());
+      if (!s.ok()) return s;
+    }
+  }
+  return push;
+}
+
+}  // namespace accumulator::parse

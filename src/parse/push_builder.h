@@ -1,0 +1,67 @@
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/status.h"
+#include "model/labels.h"
+#include "model/metric.h"
+#include "parse/limits.h"
+
+namespace accumulator::parse {
+
+// Turns a stream of flat samples (name, labels, value) into typed families, the way
+// the text formats describe them: histogram samples `x_bucket{le=..}`, `x_sum`,
+// `x_count` become one series of family `x`; summary quantiles likewise. Shared by
+// the text-format parsers. Not thread-safe; one per push.
+class PushBuilder {
+ public:
+  explicit PushBuilder(const Limits& limits) : limits_(limits) {}
+
+  // `line` numbers appear in error messages.
+  Status DeclareType(std::string_view family, model::MetricType type, std::size_t line);
+  Status DeclareHelp(std::string_view family, std::string help, std::size_t line);
+  Status AddSample(std::string_view name, model::Labels labels, double value, std::size_t line);
+
+  // Checks every series is complete (e.g. a histogram has its +Inf bucket) and drops
+  // `_created` companions (SPEC §2: they are not accumulated).
+  Result<model::Push> Finish() &&;
+
+ private:
+  struct PendingSeries {
+    std::size_t first_line = 0;
+    model::Labels metadata;
+    std::optional<double> scalar;
+    std::vector<std::pair<double, double>> buckets;  // (le, cumulative count)
+    std::vector<model::Quantile> quantiles;
+    std::optional<double> sum;
+    std::optional<double> count;
+  };
+  struct PendingFamily {
+    std::string name;
+    model::MetricType type = model::MetricType::kUntyped;
+    bool type_declared = false;
+    bool help_declared = false;
+    std::string help;
+    std::size_t first_line = 0;
+    std::map<model::Labels, PendingSeries> series;
+  };
+  enum class Part { kValue, kBucket, kSum, kCount, kCreated };
+
+  PendingFamily& FamilyFor(std::string_view name, std::size_t line);
+  // Which family a sample name belongs to, and which part of a series it is.
+  std::pair<PendingFamily*, Part> Resolve(std::string_view name, std::size_t line);
+  Status FinishSeries(const PendingFamily& family, const model::Labels& labels,
+                      PendingSeries& pending, model::Series& out) const;
+
+  const Limits& limits_;
+  std::vector<PendingFamily> families_;  // in order of first appearance
+  std::unordered_map<std::string, std::size_t> index_;
+};
+
+}  // namespace accumulator::parse

@@ -1,0 +1,211 @@
+#include "parse/text_format.h"
+
+#include <string>
+
+#include "model/names.h"
+#include "model/number.h"
+#include "parse/push_builder.h"
+
+namespace accumulator::parse {
+namespace {
+
+bool IsBlank(char c) { return c == ' ' || c == '\t'; }
+bool IsNameChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         c == '_' || c == ':';
+}
+
+// A cursor over one line, with the line number for messages.
+class LineCursor {
+ public:
+  LineCursor(std::string_view line, std::size_t number) : line_(line), number_(number) {}
+
+  void SkipBlanks() {
+    while (pos_ < line_.size() && IsBlank(line_[pos_])) ++pos_;
+  }
+  bool AtEnd() const { return pos_ >= line_.size(); }
+  char Peek() const { return line_[pos_]; }
+  void Advance() { ++pos_; }
+  std::string_view Name() {
+    const std::size_t start = pos_;
+    while (pos_ < line_.size() && IsNameChar(line_[pos_])) ++pos_;
+    return line_.substr(start, pos_ - start);
+  }
+  std::string_view Token() {
+    const std::size_t start = pos_;
+    while (pos_ < line_.size() && !IsBlank(line_[pos_])) ++pos_;
+    return line_.substr(start, pos_ - start);
+  }
+  std::string_view Rest() const { return line_.substr(pos_); }
+  Status Error(const std::string& what) const {
+    return Status::InvalidArgument("line " + std::to_string(number_) + ": " + what);
+  }
+  std::size_t number() const { return number_; }
+
+ private:
+  std::string_view line_;
+  std::size_t number_;
+  std::size_t pos_ = 0;
+};
+
+std::string UnescapeHelp(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\\' && i + 1 < text.size()) {
+      if (text[i + 1] == 'n') {
+        out += '\n';
+        ++i;
+        continue;
+      }
+      if (text[i + 1] == '\\') {
+        out += '\\';
+        ++i;
+        continue;
+      }
+    }
+    out += text[i];
+  }
+  return out;
+}
+
+Status ParseComment(LineCursor& cur, PushBuilder& builder) {
+  cur.Advance();  // '#'
+  if (cur.AtEnd() || !IsBlank(cur.Peek())) return Status::Ok();  // "#foo": a plain comment
+  cur.SkipBlanks();
+  const std::string_view keyword = cur.Token();
+  if (keyword != "HELP" && keyword != "TYPE") return Status::Ok();
+  cur.SkipBlanks();
+  const std::string_view name = cur.Name();
+  if (name.empty()) return cur.Error("missing metric name after # " + std::string(keyword));
+  if (!cur.AtEnd() && !IsBlank(cur.Peek())) {
+    return cur.Error("invalid metric name in # " + std::string(keyword) + " line");
+  }
+  if (keyword == "HELP") {
+    if (!cur.AtEnd()) cur.Advance();  // exactly one separator; the rest is the text
+    return builder.DeclareHelp(name, UnescapeHelp(cur.Rest()), cur.number());
+  }
+  cur.SkipBlanks();
+  const std::string_view type_name = cur.Token();
+  cur.SkipBlanks();
+  if (!cur.AtEnd()) return cur.Error("unexpected text after the type in TYPE line");
+  const auto type = model::ParseTypeName(type_name);
+  if (!type || *type == model::MetricType::kInfo || *type == model::MetricType::kStateset) {
+    return cur.Error("unknown metric type \"" + std::string(type_name) +
+                     "\" (text format 0.0.4 knows counter, gauge, histogram, summary, untyped)");
+  }
+  return builder.DeclareType(name, *type, cur.number());
+}
+
+Status ParseLabelValue(LineCursor& cur, std::string& value) {
+  if (cur.AtEnd() || cur.Peek() != '"') return cur.Error("expected '\"' to start a label value");
+  cur.Advance();
+  while (!cur.AtEnd()) {
+    const char c = cur.Peek();
+    cur.Advance();
+    if (c == '"') return Status::Ok();
+    if (c != '\\') {
+      value += c;
+      continue;
+    }
+    if (cur.AtEnd()) break;
+    const char e = cur.Peek();
+    cur.Advance();
+    switch (e) {
+      case '\\': value += '\\'; break;
+      case '"': value += '"'; break;
+      case 'n': value += '\n'; break;
+      default:
+        return cur.Error(std::string("invalid escape sequence '\\") + e + "' in label value");
+    }
+  }
+  return cur.Error("label value is not closed with '\"'");
+}
+
+Status ParseLabels(LineCursor& cur, model::Labels& labels, const Limits& limits) {
+  cur.Advance();  // '{'
+  while (true) {
+    cur.SkipBlanks();
+    if (cur.AtEnd()) return cur.Error("label set is not closed with '}'");
+    if (cur.Peek() == '}') {
+      cur.Advance();
+      return Status::Ok();
+    }
+    const std::string_view name = cur.Name();
+    if (name.empty()) {
+      return cur.Error(std::string("expected a label name, found '") + cur.Peek() + "'");
+    }
+    if (labels.size() >= limits.max_labels_per_series) {
+      return cur.Error("more than " + std::to_string(limits.max_labels_per_series) +
+                       " labels on one series");
+    }
+    cur.SkipBlanks();
+    if (cur.AtEnd() || cur.Peek() != '=') {
+      return cur.Error("expected '=' after label name \"" + std::string(name) + "\"");
+    }
+    cur.Advance();
+    cur.SkipBlanks();
+    std::string value;
+    if (Status s = ParseLabelValue(cur, value); !s.ok()) return s;
+    labels.push_back({std::string(name), std::move(value)});
+    cur.SkipBlanks();
+    if (cur.AtEnd()) return cur.Error("label set is not closed with '}'");
+    if (cur.Peek() == ',') {
+      cur.Advance();
+    } else if (cur.Peek() != '}') {
+      return cur.Error(std::string("expected ',' or '}' after a label, found '") + cur.Peek() +
+                       "'");
+    }
+  }
+}
+
+Status ParseSample(LineCursor& cur, PushBuilder& builder, const Limits& limits) {
+  const std::string_view name = cur.Name();
+  if (name.empty()) return cur.Error(std::string("unexpected character '") + cur.Peek() + "'");
+  if (!model::IsValidMetricName(name)) {
+    return cur.Error("invalid metric name \"" + std::string(name) + "\"");
+  }
+  cur.SkipBlanks();
+  model::Labels labels;
+  if (!cur.AtEnd() && cur.Peek() == '{') {
+    if (Status s = ParseLabels(cur, labels, limits); !s.ok()) return s;
+    cur.SkipBlanks();
+  }
+  if (cur.AtEnd()) return cur.Error("missing value for " + std::string(name));
+  const std::string_view value_text = cur.Token();
+  const auto value = model::ParseFloat(value_text);
+  if (!value) {
+    return cur.Error("invalid value \"" + std::string(value_text) + "\" for " + std::string(name));
+  }
+  cur.SkipBlanks();
+  if (!cur.AtEnd()) {
+    const std::string_view ts = cur.Token();
+    if (!model::ParseFloat(ts)) return cur.Error("invalid timestamp \"" + std::string(ts) + "\"");
+    cur.SkipBlanks();  // timestamps are accepted and ignored (SPEC §2)
+    if (!cur.AtEnd()) return cur.Error("unexpected text after the timestamp");
+  }
+  return builder.AddSample(name, std::move(labels), *value, cur.number());
+}
+
+}  // namespace
+
+Result<model::Push> ParseText(std::string_view body, const Limits& limits) {
+  PushBuilder builder(limits);
+  std::size_t line_number = 0;
+  while (!body.empty()) {
+    ++line_number;
+    const std::size_t eol = body.find('\n');
+    std::string_view line = body.substr(0, eol);
+    body.remove_prefix(eol == std::string_view::npos ? body.size() : eol + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+
+    LineCursor cur(line, line_number);
+    cur.SkipBlanks();
+    if (cur.AtEnd()) continue;
+    Status s = cur.Peek() == '#' ? ParseComment(cur, builder) : ParseSample(cur, builder, limits);
+    if (!s.ok()) return s;
+  }
+  return std::move(builder).Finish();
+}
+
+}  // namespace accumulator::parse

@@ -1,0 +1,196 @@
+#include "parse/text_format.h"
+
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <cmath>
+#include <ostream>
+
+namespace accumulator::parse {
+namespace {
+
+using model::MetricType;
+
+const model::Family* Find(const model::Push& push, std::string_view name) {
+  for (const auto& f : push.families) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
+double Scalar(const model::Series& s) { return std::get<model::ScalarValue>(s.value).value; }
+
+TEST(TextFormatTest, ParsesTheUpstreamReadmeExample) {
+  // Note: type before help, empty HELP, a space before '{', no final newline.
+  auto push = ParseText(
+      "# TYPE test_total counter\n# HELP test_total\n"
+      "test_total {span_id=\"321\",trace_id=\"123\"} 5.0",
+      Limits{});
+  ASSERT_TRUE(push.ok()) << push.status().message();
+  ASSERT_EQ(push->families.size(), 1u);
+  const auto& f = push->families[0];
+  EXPECT_EQ(f.name, "test_total");
+  EXPECT_EQ(f.type, MetricType::kCounter);
+  EXPECT_EQ(f.help, "");
+  ASSERT_EQ(f.series.size(), 1u);
+  EXPECT_EQ(f.series[0].labels, (model::Labels{{"span_id", "321"}, {"trace_id", "123"}}));
+  EXPECT_EQ(Scalar(f.series[0]), 5.0);
+}
+
+TEST(TextFormatTest, HandlesCrlfCommentsBlankLinesAndTimestamps) {
+  auto push = ParseText(
+      "# a comment\r\n\r\n#no space comment\r\n  \r\n"
+      "# HELP up Is it up?\r\n# TYPE up gauge\r\nup{a=\"b\"} 1 1700000000000\r\n",
+      Limits{});
+  ASSERT_TRUE(push.ok()) << push.status().message();
+  ASSERT_EQ(push->families.size(), 1u);
+  EXPECT_EQ(push->families[0].help, "Is it up?");
+  EXPECT_EQ(Scalar(push->families[0].series[0]), 1.0);
+}
+
+TEST(TextFormatTest, UnescapesLabelValuesAndHelp) {
+  auto push = ParseText(
+      "# HELP m line one\\nline \\\\two\nm{path=\"C:\\\\dir\",q=\"say \\\"hi\\\"\",nl=\"a\\nb\","
+      "utf=\"h\xC3\xA9\"} 2\n",
+      Limits{});
+  ASSERT_TRUE(push.ok()) << push.status().message();
+  const auto& f = push->families[0];
+  EXPECT_EQ(f.help, "line one\nline \\two");
+  const auto& labels = f.series[0].labels;
+  EXPECT_EQ(*model::FindLabel(labels, "path"), "C:\\dir");
+  EXPECT_EQ(*model::FindLabel(labels, "q"), "say \"hi\"");
+  EXPECT_EQ(*model::FindLabel(labels, "nl"), "a\nb");
+  EXPECT_EQ(*model::FindLabel(labels, "utf"), "h\xC3\xA9");
+}
+
+TEST(TextFormatTest, ParsesSpecialFloatValues) {
+  auto push = ParseText("a NaN\nb +Inf\nc -Inf\nd 1e3\ne -0.5\nf +7\n", Limits{});
+  ASSERT_TRUE(push.ok()) << push.status().message();
+  EXPECT_TRUE(std::isnan(Scalar(Find(*push, "a")->series[0])));
+  EXPECT_EQ(Scalar(Find(*push, "b")->series[0]), INFINITY);
+  EXPECT_EQ(Scalar(Find(*push, "c")->series[0]), -INFINITY);
+  EXPECT_EQ(Scalar(Find(*push, "d")->series[0]), 1000);
+  EXPECT_EQ(Scalar(Find(*push, "e")->series[0]), -0.5);
+  EXPECT_EQ(Scalar(Find(*push, "f")->series[0]), 7);
+  EXPECT_EQ(Find(*push, "a")->type, MetricType::kUntyped);
+}
+
+TEST(TextFormatTest, AssemblesHistogramSeries) {
+  auto push = ParseText(
+      "# TYPE rt histogram\n"
+      "rt_bucket{path=\"/\",le=\"0.5\"} 1\nrt_bucket{path=\"/\",le=\"+Inf\"} 3\n"
+      "rt_bucket{path=\"/\",le=\"0.1\"} 0\n"
+      "rt_sum{path=\"/\"} 2.5\nrt_count{path=\"/\"} 3\nrt_created{path=\"/\"} 1.7e9\n",
+      Limits{});
+  ASSERT_TRUE(push.ok()) << push.status().message();
+  ASSERT_EQ(push->families.size(), 1u);
+  const auto& s = push->families[0].series[0];
+  EXPECT_EQ(s.labels, (model::Labels{{"path", "/"}}));
+  const auto& h = std::get<model::HistogramValue>(s.value);
+  EXPECT_EQ(h.upper_bounds, (std::vector<double>{0.1, 0.5, INFINITY}));
+  EXPECT_EQ(h.bucket_counts, (std::vector<double>{0, 1, 3}));
+  EXPECT_EQ(h.sum, 2.5);
+  EXPECT_EQ(h.count, 3);
+}
+
+TEST(TextFormatTest, AssemblesSummarySeries) {
+  auto push = ParseText(
+      "# TYPE lat summary\nlat{quantile=\"0.9\"} 0.2\nlat{quantile=\"0.5\"} 0.1\n"
+      "lat_sum 10\nlat_count 40\n",
+      Limits{});
+  ASSERT_TRUE(push.ok()) << push.status().message();
+  const auto& sv = std::get<model::SummaryValue>(push->families[0].series[0].value);
+  ASSERT_EQ(sv.quantiles.size(), 2u);
+  EXPECT_EQ(sv.quantiles[0].quantile, 0.5);
+  EXPECT_EQ(sv.sum, 10);
+  EXPECT_EQ(sv.count, 40);
+}
+
+TEST(TextFormatTest, DropsCreatedCompanionFamilies) {
+  auto push = ParseText(
+      "# TYPE jobs_total counter\njobs_total 3\n# TYPE jobs_created gauge\njobs_created 1.7e9\n"
+      "# TYPE other_created gauge\nother_created 5\n",
+      Limits{});
+  ASSERT_TRUE(push.ok()) << push.status().message();
+  EXPECT_NE(Find(*push, "jobs_total"), nullptr);
+  EXPECT_EQ(Find(*push, "jobs_created"), nullptr);
+  EXPECT_NE(Find(*push, "other_created"), nullptr);  // no counter beside it: real data
+}
+
+TEST(TextFormatTest, SeparatesMetadataLabelsFromIdentity) {
+  auto push = ParseText("# TYPE g gauge\ng{a=\"1\",_metrics_accumulator_latest=\"17\"} 4\n",
+                        Limits{});
+  ASSERT_TRUE(push.ok());
+  const auto& s = push->families[0].series[0];
+  EXPECT_EQ(s.labels, (model::Labels{{"a", "1"}}));
+  EXPECT_EQ(s.metadata, (model::Labels{{"_metrics_accumulator_latest", "17"}}));
+}
+
+struct BadInput {
+  const char* body;
+  const char* message_part;
+};
+
+// Readable test names in ctest output.
+void PrintTo(const BadInput& input, std::ostream* os) {
+  for (const char* c = input.message_part; *c != 0; ++c) *os << (std::isalnum(*c) ? *c : '_');
+}
+
+class TextFormatErrorTest : public ::testing::TestWithParam<BadInput> {};
+
+TEST_P(TextFormatErrorTest, NamesLineAndProblem) {
+  auto push = ParseText(GetParam().body, Limits{});
+  ASSERT_FALSE(push.ok()) << GetParam().body;
+  EXPECT_EQ(push.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(push.status().message().find(GetParam().message_part), std::string::npos)
+      << push.status().message();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    BadBodies, TextFormatErrorTest,
+    ::testing::Values(
+        BadInput{"ok 1\nbad{a=\"1\" 2\n", "line 2: expected ',' or '}'"},
+        BadInput{"m{a=\"1\"\n", "line 1: label set is not closed"},
+        BadInput{"m{a=\"x} 1\n", "not closed with '\"'"},
+        BadInput{"m{a=\"\\q\"} 1\n", "invalid escape sequence"},
+        BadInput{"m abc\n", "invalid value \"abc\""},
+        BadInput{"m\n", "missing value"},
+        BadInput{"m 1 2 3\n", "unexpected text after the timestamp"},
+        BadInput{"m 1 xyz\n", "invalid timestamp"},
+        BadInput{"m{a=\"1\",a=\"2\"} 1\n", "label name repeats"},
+        BadInput{"m{__name__=\"x\"} 1\n", "invalid label name \"__name__\""},
+        BadInput{"m{1a=\"x\"} 1\n", "invalid label name \"1a\""},
+        BadInput{"m 1\nm 2\n", "line 2: duplicate sample"},
+        BadInput{"# TYPE m counter\n# TYPE m gauge\n", "second TYPE line"},
+        BadInput{"# TYPE m blah\n", "unknown metric type \"blah\""},
+        BadInput{"m 1\n# TYPE m gauge\n", "comes after its samples"},
+        BadInput{"# TYPE h histogram\nh_bucket{le=\"1\"} 1\n", "no le=\"+Inf\" bucket"},
+        BadInput{"# TYPE h histogram\nh_bucket{le=\"1\"} 3\nh_bucket{le=\"+Inf\"} 2\n",
+                 "cumulative"},
+        BadInput{"# TYPE h histogram\nh_bucket{le=\"x\"} 1\n", "\"le\" label"},
+        BadInput{"# TYPE h histogram\nh 1\n", "must end in _bucket"},
+        BadInput{"# TYPE s summary\ns 1\n", "no \"quantile\" label"},
+        BadInput{"# TYPE s summary\ns{quantile=\"2\"} 1\n", "between 0 and 1"},
+        BadInput{"m{a=\"\xFF\"} 1\n", "not valid UTF-8"},
+        BadInput{"{a=\"1\"} 1\n", "unexpected character '{'"},
+        BadInput{"# HELP\n", "missing metric name"}));
+
+TEST(TextFormatTest, EnforcesLimits) {
+  Limits limits;
+  limits.max_labels_per_series = 2;
+  limits.max_label_value_length = 4;
+  limits.max_name_length = 8;
+  EXPECT_FALSE(ParseText("m{a=\"1\",b=\"2\",c=\"3\"} 1\n", limits).ok());
+  EXPECT_FALSE(ParseText("m{a=\"12345\"} 1\n", limits).ok());
+  EXPECT_FALSE(ParseText("metric_name_too_long 1\n", limits).ok());
+  EXPECT_TRUE(ParseText("m{a=\"1\",b=\"2\"} 1\n", limits).ok());
+}
+
+TEST(TextFormatTest, EmptyBodyIsAnEmptyPush) {
+  auto push = ParseText("", Limits{});
+  ASSERT_TRUE(push.ok());
+  EXPECT_TRUE(push->families.empty());
+}
+
+}  // namespace
+}  // namespace accumulator::parse

@@ -1,0 +1,123 @@
+#include "store/merge.h"
+
+#include <cmath>
+#include <string>
+
+#include "model/names.h"
+#include "model/number.h"
+
+namespace accumulator::store {
+namespace {
+
+bool IsCount(double v) { return std::isfinite(v) && v >= 0; }
+
+Status BadValue(const model::Family& family, const model::Series& pushed,
+                const std::string& what) {
+  return Status::InvalidArgument(model::DescribeSeries(family.name, pushed.labels) + ": " + what);
+}
+
+}  // namespace
+
+std::optional<double> LatestStamp(const model::Series& pushed) {
+  const std::string* text = model::FindLabel(pushed.metadata, model::kLatestLabel);
+  if (text == nullptr) return std::nullopt;
+  return model::ParseFloat(*text);
+}
+
+Status CheckPushed(const model::Family& family, const model::Series& pushed) {
+  const model::MetricType type = family.type;
+  if (!model::ValueMatchesType(pushed.value, type)) {
+    return BadValue(family, pushed, "value does not fit metric type " + std::string(TypeName(type)));
+  }
+  if (const std::string* latest = model::FindLabel(pushed.metadata, model::kLatestLabel)) {
+    const auto stamp = LatestStamp(pushed);
+    if (!stamp || std::isnan(*stamp)) {
+      return BadValue(family, pushed, "label _metrics_accumulator_latest=\"" + *latest +
+                                  "\" is not a number");
+    }
+  }
+  switch (type) {
+    case model::MetricType::kCounter: {
+      // A counter push is an increment; a negative or non-finite one would corrupt the sum.
+      const double v = std::get<model::ScalarValue>(pushed.value).value;
+      if (!IsCount(v)) {
+        return BadValue(family, pushed, "counter increment must be a finite number >= 0, got " +
+                                    std::to_string(v));
+      }
+      return Status::Ok();
+    }
+    case model::MetricType::kHistogram: {
+      const auto& h = std::get<model::HistogramValue>(pushed.value);
+      for (double c : h.bucket_counts) {
+        if (!IsCount(c)) return BadValue(family, pushed, "histogram bucket counts must be finite and >= 0");
+      }
+      if (!IsCount(h.count)) return BadValue(family, pushed, "histogram _count must be finite and >= 0");
+      if (std::isnan(h.sum)) return BadValue(family, pushed, "histogram _sum must be a number");
+      return Status::Ok();
+    }
+    case model::MetricType::kSummary: {
+      const auto& s = std::get<model::SummaryValue>(pushed.value);
+      if (!IsCount(s.count)) return BadValue(family, pushed, "summary _count must be finite and >= 0");
+      if (std::isnan(s.sum)) return BadValue(family, pushed, "summary _sum must be a number");
+      return Status::Ok();
+    }
+    default: return Status::Ok();  // gauges may hold any value, NaN included
+  }
+}
+
+Status CheckCompatible(const model::Family& family, const StoredValue& stored,
+                       const model::Series& pushed) {
+  const auto* stored_h = std::get_if<model::HistogramValue>(&stored.value);
+  const auto* pushed_h = std::get_if<model::HistogramValue>(&pushed.value);
+  // Bucket bounds are part of a histogram's identity: adding counts across two layouts
+  // would corrupt every quantile computed from the result.
+  if (stored_h != nullptr && pushed_h != nullptr &&
+      stored_h->upper_bounds != pushed_h->upper_bounds) {
+    return Status::Conflict("histogram " + model::DescribeSeries(family.name, pushed.labels) +
+                            ": bucket bounds differ from the stored series");
+  }
+  return Status::Ok();
+}
+
+StoredValue FromPushed(const model::Series& pushed) {
+  return StoredValue{pushed.value, LatestStamp(pushed)};
+}
+
+void Merge(model::MetricType type, StoredValue& stored, const model::Series& pushed) {
+  switch (type) {
+    case model::MetricType::kCounter:
+      std::get<model::ScalarValue>(stored.value).value +=
+          std::get<model::ScalarValue>(pushed.value).value;
+      return;
+    case model::MetricType::kHistogram: {
+      auto& into = std::get<model::HistogramValue>(stored.value);
+      const auto& from = std::get<model::HistogramValue>(pushed.value);
+      for (std::size_t i = 0; i < into.bucket_counts.size(); ++i) {
+        into.bucket_counts[i] += from.bucket_counts[i];
+      }
+      into.sum += from.sum;
+      into.count += from.count;
+      return;
+    }
+    case model::MetricType::kSummary: {
+      // Quantiles from different processes cannot be combined; the latest wins.
+      auto& into = std::get<model::SummaryValue>(stored.value);
+      const auto& from = std::get<model::SummaryValue>(pushed.value);
+      into.quantiles = from.quantiles;
+      into.sum += from.sum;
+      into.count += from.count;
+      return;
+    }
+    default: {
+      // Gauge-like: replace, unless the push is older by its _metrics_accumulator_latest
+      // stamp (upstream semantics: a lower stamp than the stored one is ignored).
+      const auto stamp = LatestStamp(pushed);
+      if (stamp && stored.latest && *stamp < *stored.latest) return;
+      stored.value = pushed.value;
+      if (stamp) stored.latest = stamp;
+      return;
+    }
+  }
+}
+
+}  // namespace accumulator::store

@@ -1,0 +1,189 @@
+#include "store/series_store.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <thread>
+
+#include "support/builders.h"
+
+namespace accumulator::store {
+namespace {
+
+using model::MetricType;
+namespace t = accumulator::testing;
+
+class SeriesStoreTest : public ::testing::Test {
+ protected:
+  SeriesStoreTest() : store_(clock_) {
+    store_.Configure({GroupSettings{"g", 5, std::chrono::seconds(60)},
+                      GroupSettings{"other", 100, std::chrono::seconds(0)}});
+  }
+
+  double Value(std::string_view family, const model::Labels& labels = {}) {
+    auto snap = store_.Snapshot("g");
+    for (const auto& f : *snap) {
+      if (f.name != family) continue;
+      for (const auto& s : f.series) {
+        if (s.labels == labels) return std::get<model::ScalarValue>(s.value).value;
+      }
+    }
+    return NAN;
+  }
+  std::size_t SeriesCount(std::string_view group = "g") { return store_.Stats(group)->series; }
+
+  FakeClock clock_;
+  SeriesStore store_;
+};
+
+model::Push Counter(double v, model::Labels labels = {}) {
+  return t::Push({t::Family("c_total", MetricType::kCounter, {t::Scalar(std::move(labels), v)})});
+}
+
+TEST_F(SeriesStoreTest, CounterPushesAddUp) {
+  ASSERT_TRUE(store_.Apply("g", Counter(5)).ok());
+  ASSERT_TRUE(store_.Apply("g", Counter(5)).ok());
+  EXPECT_EQ(Value("c_total"), 10);
+  EXPECT_EQ(SeriesCount(), 1u);
+}
+
+TEST_F(SeriesStoreTest, UnknownGroupIsNotFound) {
+  EXPECT_EQ(store_.Apply("nope", Counter(1)).code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_.Snapshot("nope").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(SeriesStoreTest, TypeConflictIsRejectedAndStateKept) {
+  ASSERT_TRUE(store_.Apply("g", Counter(5)).ok());
+  auto gauge = t::Push({t::Family("other_g", MetricType::kGauge, {t::Scalar({}, 1)}),
+                        t::Family("c_total", MetricType::kGauge, {t::Scalar({}, 1)})});
+  Status s = store_.Apply("g", gauge);
+  EXPECT_EQ(s.code(), StatusCode::kConflict);
+  EXPECT_NE(s.message().find("c_total"), std::string::npos);
+  EXPECT_EQ(Value("c_total"), 5);
+  EXPECT_TRUE(std::isnan(Value("other_g")));  // nothing of the push applied
+}
+
+TEST_F(SeriesStoreTest, BucketConflictLeavesEverythingUnchanged) {
+  auto first = t::Push({t::Family("h", MetricType::kHistogram,
+                                  {t::Histogram({}, {1, INFINITY}, {1, 2}, 3)})});
+  ASSERT_TRUE(store_.Apply("g", first).ok());
+  auto second = t::Push({t::Family("c_total", MetricType::kCounter, {t::Scalar({}, 1)}),
+                         t::Family("h", MetricType::kHistogram,
+                                   {t::Histogram({}, {2, INFINITY}, {1, 2}, 3)})});
+  EXPECT_EQ(store_.Apply("g", second).code(), StatusCode::kConflict);
+  EXPECT_TRUE(std::isnan(Value("c_total")));
+  auto snap = store_.Snapshot("g");
+  ASSERT_EQ(snap->size(), 1u);
+  EXPECT_EQ(std::get<model::HistogramValue>((*snap)[0].series[0].value).bucket_counts,
+            (std::vector<double>{1, 2}));
+}
+
+TEST_F(SeriesStoreTest, MaxSeriesCountsSeriesAndRejectsWholePush) {
+  std::vector<model::Series> four;
+  for (int i = 0; i < 4; ++i) four.push_back(t::Scalar({{"i", std::to_string(i)}}, 1));
+  ASSERT_TRUE(store_.Apply("g", t::Push({t::Family("c_total", MetricType::kCounter, four)})).ok());
+  EXPECT_EQ(SeriesCount(), 4u);
+  // Two new series would make 6 > 5: nothing applies, not even the existing one.
+  auto over = t::Push({t::Family("c_total", MetricType::kCounter,
+                                 {t::Scalar({{"i", "0"}}, 1), t::Scalar({{"i", "8"}}, 1),
+                                  t::Scalar({{"i", "9"}}, 1)})});
+  Status s = store_.Apply("g", over);
+  EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
+  EXPECT_NE(s.message().find("maxTimeSeries 5"), std::string::npos) << s.message();
+  EXPECT_EQ(Value("c_total", {{"i", "0"}}), 1);
+  EXPECT_EQ(SeriesCount(), 4u);
+  // Updating existing series is always allowed; one new series fits.
+  EXPECT_TRUE(store_.Apply("g", Counter(1, {{"i", "0"}})).ok());
+  EXPECT_TRUE(store_.Apply("g", Counter(1, {{"i", "5"}})).ok());
+  EXPECT_EQ(store_.Apply("g", Counter(1, {{"i", "6"}})).code(), StatusCode::kResourceExhausted);
+}
+
+TEST_F(SeriesStoreTest, SeriesExpireAfterTtl) {
+  ASSERT_TRUE(store_.Apply("g", Counter(5, {{"a", "old"}})).ok());
+  clock_.Advance(std::chrono::seconds(40));
+  ASSERT_TRUE(store_.Apply("g", Counter(5, {{"a", "new"}})).ok());
+  clock_.Advance(std::chrono::seconds(21));  // old: 61s idle, new: 21s
+  EXPECT_TRUE(std::isnan(Value("c_total", {{"a", "old"}})));  // hidden before the sweep
+  EXPECT_EQ(Value("c_total", {{"a", "new"}}), 5);
+  EXPECT_EQ(store_.ExpireIdle(), 1u);
+  EXPECT_EQ(SeriesCount(), 1u);
+  EXPECT_EQ(store_.Stats("g")->expired_series, 1u);
+}
+
+TEST_F(SeriesStoreTest, ExpiredSeriesPushedAgainStartsFromZero) {
+  ASSERT_TRUE(store_.Apply("g", Counter(5)).ok());
+  clock_.Advance(std::chrono::seconds(61));
+  ASSERT_TRUE(store_.Apply("g", Counter(2)).ok());  // before any sweep
+  EXPECT_EQ(Value("c_total"), 2);
+  EXPECT_EQ(SeriesCount(), 1u);
+}
+
+TEST_F(SeriesStoreTest, ExpiredFamilyMayComeBackWithAnotherType) {
+  ASSERT_TRUE(store_.Apply("g", Counter(5)).ok());
+  clock_.Advance(std::chrono::seconds(61));
+  auto gauge = t::Push({t::Family("c_total", MetricType::kGauge, {t::Scalar({}, 1)})});
+  EXPECT_TRUE(store_.Apply("g", gauge).ok());
+  EXPECT_EQ(SeriesCount(), 1u);
+}
+
+TEST_F(SeriesStoreTest, ZeroTtlNeverExpires) {
+  ASSERT_TRUE(store_.Apply("other", Counter(5)).ok());
+  clock_.Advance(std::chrono::hours(24 * 365));
+  EXPECT_EQ(store_.ExpireIdle(), 0u);
+  EXPECT_EQ(store_.Snapshot("other")->size(), 1u);
+}
+
+TEST_F(SeriesStoreTest, ResetEmptiesOnlyThatGroup) {
+  ASSERT_TRUE(store_.Apply("g", Counter(5)).ok());
+  ASSERT_TRUE(store_.Apply("other", Counter(5)).ok());
+  ASSERT_TRUE(store_.Reset("g").ok());
+  EXPECT_TRUE(store_.Snapshot("g")->empty());
+  EXPECT_EQ(SeriesCount("g"), 0u);
+  EXPECT_EQ(store_.Snapshot("other")->size(), 1u);
+  EXPECT_EQ(store_.Stats("g")->resets, 1u);
+}
+
+TEST_F(SeriesStoreTest, ConfigureKeepsSeriesOfRemainingGroupsAndDropsOthers) {
+  ASSERT_TRUE(store_.Apply("g", Counter(5)).ok());
+  ASSERT_TRUE(store_.Apply("other", Counter(5)).ok());
+  store_.Configure({GroupSettings{"g", 10, std::chrono::seconds(60)},
+                    GroupSettings{"new", 10, std::chrono::seconds(60)}});
+  EXPECT_EQ(Value("c_total"), 5);
+  EXPECT_FALSE(store_.HasGroup("other"));
+  EXPECT_TRUE(store_.HasGroup("new"));
+}
+
+TEST_F(SeriesStoreTest, SnapshotIsSortedAndDeterministic) {
+  auto push = t::Push({t::Family("b", MetricType::kGauge, {t::Scalar({{"x", "2"}}, 1),
+                                                           t::Scalar({{"x", "1"}}, 1)}),
+                       t::Family("a", MetricType::kGauge, {t::Scalar({}, 1)})});
+  ASSERT_TRUE(store_.Apply("g", push).ok());
+  auto snap = store_.Snapshot("g");
+  ASSERT_EQ(snap->size(), 2u);
+  EXPECT_EQ((*snap)[0].name, "a");
+  EXPECT_EQ((*snap)[1].series[0].labels, (model::Labels{{"x", "1"}}));
+}
+
+TEST_F(SeriesStoreTest, ConcurrentPushesGiveExactSums) {
+  store_.Configure({GroupSettings{"g", 1000, std::chrono::seconds(60)}});
+  constexpr int kThreads = 8;
+  constexpr int kPushes = 500;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([this, t] {
+      for (int i = 0; i < kPushes; ++i) {
+        auto push = t::Push(
+            {t::Family("c_total", MetricType::kCounter, {t::Scalar({}, 1)}),
+             t::Family("f" + std::to_string(i % 20) + "_total", MetricType::kCounter,
+                       {t::Scalar({{"t", std::to_string(t)}}, 2)})});
+        ASSERT_TRUE(store_.Apply("g", push).ok());
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(Value("c_total"), kThreads * kPushes);
+  EXPECT_EQ(SeriesCount(), 1u + 20u * kThreads);
+}
+
+}  // namespace
+}  // namespace accumulator::store
