@@ -1,0 +1,50 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/cron.h"
+
+namespace accumulator::config {
+
+// One metric group (SPEC §5). Immutable once loaded.
+struct GroupConfig {
+  std::string name;                    // URL segment: /update/<name>, /metrics/<name>
+  std::optional<std::string> api_key;  // required in X-API-KEY when set
+  std::size_t max_time_series = 10'000;
+  bool display_metrics = false;
+  std::optional<CronSchedule> restart_cron;  // the group's, else the global one
+  std::chrono::seconds series_ttl{3600};     // 0: never expire
+  std::vector<std::pair<std::string, std::string>> service_discovery_labels;
+};
+
+enum class FsyncMode { kAlways, kInterval, kNever };
+
+struct PersistenceConfig {
+  std::string dir;  // empty: in memory only
+  FsyncMode fsync = FsyncMode::kAlways;
+};
+
+// The whole validated configuration. Shared immutably (std::shared_ptr<const Config>)
+// and swapped as a whole on reload.
+struct Config {
+  std::string host_address = "localhost:8080";
+  std::string default_group = "default";
+  std::optional<std::string> admin_api_key;
+  std::chrono::seconds idempotency_window{600};
+  PersistenceConfig persistence;
+  std::vector<GroupConfig> groups;  // in file order: earlier groups win exposition conflicts
+
+  std::string source_text;  // the YAML as read
+  std::string source_path;  // absolute path; empty for the embedded default
+
+  const GroupConfig* FindGroup(std::string_view name) const;
+  // source_text with every API key replaced by <redacted>.
+  std::string RedactedText() const;
+};
+
+}  // namespace accumulator::config

@@ -1,0 +1,384 @@
+#include "config/config_loader.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <vector>
+
+#include "model/names.h"
+
+namespace accumulator::config {
+namespace {
+
+constexpr std::string_view kEmbeddedDefault = R"(# Embedded default configuration of metrics-accumulator.
+global:
+  hostAddress: localhost:8080
+  seriesTtl: 1h
+  defaultGroup: default
+metricGroups:
+  default:
+    name: default
+    maxTimeSeries: 10000
+    displayMetrics: true
+)";
+
+// Collects every problem so the operator fixes them all in one go.
+class Problems {
+ public:
+  explicit Problems(std::string_view source) : source_(source) {}
+  void Add(const YAML::Node& node, const std::string& key, const std::string& reason) {
+    std::string line;
+    if (node.IsDefined() && node.Mark().line >= 0) {
+      line = ":" + std::to_string(node.Mark().line + 1);
+    }
+    list_.push_back(source_ + line + ": " + key + ": " + reason);
+  }
+  void AddPlain(const std::string& text) { list_.push_back(source_ + ": " + text); }
+  bool empty() const { return list_.empty(); }
+  std::string Joined() const {
+    std::string out = "invalid configuration: ";
+    for (std::size_t i = 0; i < list_.size(); ++i) {
+      if (i > 0) out += "; ";
+      out += list_[i];
+    }
+    return out;
+  }
+
+ private:
+  std::string source_;
+  std::vector<std::string> list_;
+};
+
+bool IsGroupName(std::string_view name) {
+  static const std::regex kPattern("^[-a-zA-Z0-9_]+$");
+  return std::regex_match(name.begin(), name.end(), kPattern);
+}
+
+std::optional<std::string> Scalar(const YAML::Node& node, const std::string& key,
+                                  Problems& problems) {
+  if (!node.IsScalar()) {
+    problems.Add(node, key, "must be a single value");
+    return std::nullopt;
+  }
+  return node.Scalar();
+}
+
+void CheckKeys(const YAML::Node& map, const std::string& where,
+               std::initializer_list<std::string_view> allowed, Problems& problems) {
+  for (const auto& kv : map) {
+    const std::string key = kv.first.Scalar();
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      std::string known;
+      for (std::string_view a : allowed) {
+        if (!known.empty()) known += ", ";
+        known += a;
+      }
+      problems.Add(kv.first, where.empty() ? key : where + "." + key,
+                   "unknown key (known here: " + known + ")");
+    }
+  }
+}
+
+std::optional<std::chrono::seconds> DurationField(const YAML::Node& node, const std::string& key,
+                                                  Problems& problems) {
+  auto text = Scalar(node, key, problems);
+  if (!text) return std::nullopt;
+  auto d = ParseDuration(*text);
+  if (!d) problems.Add(node, key, "\"" + *text + "\" is not a duration such as 90s, 15m or 1h");
+  return d;
+}
+
+std::optional<CronSchedule> CronField(const YAML::Node& node, const std::string& key,
+                                      Problems& problems) {
+  auto text = Scalar(node, key, problems);
+  if (!text) return std::nullopt;
+  auto cron = CronSchedule::Parse(*text);
+  if (!cron.ok()) {
+    problems.Add(node, key, cron.status().message());
+    return std::nullopt;
+  }
+  return *cron;
+}
+
+std::optional<std::string> KeyField(const YAML::Node& node, const std::string& key,
+                                    Problems& problems) {
+  auto text = Scalar(node, key, problems);
+  if (text && text->empty()) {
+    problems.Add(node, key, "must not be empty (leave the key out for no key)");
+    return std::nullopt;
+  }
+  return text;
+}
+
+struct GlobalDefaults {
+  std::optional<CronSchedule> restart_cron;
+  std::chrono::seconds series_ttl{3600};
+};
+
+void ParseGlobal(const YAML::Node& global, Config& config, GlobalDefaults& defaults,
+                 bool& default_group_explicit, Problems& problems) {
+  if (!global.IsMap()) {
+    problems.Add(global, "global", "must be a map");
+    return;
+  }
+  CheckKeys(global, "global",
+            {"hostAddress", "restartCronExpression", "seriesTtl", "defaultGroup", "adminApiKey",
+             "idempotencyWindow", "persistence"},
+            problems);
+  if (auto n = global["hostAddress"]) {
+    if (auto v = Scalar(n, "global.hostAddress", problems)) config.host_address = *v;
+  }
+  if (auto n = global["restartCronExpression"]) {
+    defaults.restart_cron = CronField(n, "global.restartCronExpression", problems);
+  }
+  if (auto n = global["seriesTtl"]) {
+    if (auto d = DurationField(n, "global.seriesTtl", problems)) defaults.series_ttl = *d;
+  }
+  if (auto n = global["defaultGroup"]) {
+    if (auto v = Scalar(n, "global.defaultGroup", problems)) {
+      config.default_group = *v;
+      default_group_explicit = true;
+    }
+  }
+  if (auto n = global["adminApiKey"]) config.admin_api_key = KeyField(n, "global.adminApiKey", problems);
+  if (auto n = global["idempotencyWindow"]) {
+    if (auto d = DurationField(n, "global.idempotencyWindow", problems)) {
+      config.idempotency_window = *d;
+    }
+  }
+  if (auto p = global["persistence"]) {
+    if (!p.IsMap()) {
+      problems.Add(p, "global.persistence", "must be a map");
+      return;
+    }
+    CheckKeys(p, "global.persistence", {"dir", "fsync"}, problems);
+    if (auto n = p["dir"]) {
+      if (auto v = Scalar(n, "global.persistence.dir", problems)) config.persistence.dir = *v;
+    }
+    if (auto n = p["fsync"]) {
+      auto v = Scalar(n, "global.persistence.fsync", problems);
+      if (v == "always") {
+        config.persistence.fsync = FsyncMode::kAlways;
+      } else if (v == "interval") {
+        config.persistence.fsync = FsyncMode::kInterval;
+      } else if (v == "never") {
+        config.persistence.fsync = FsyncMode::kNever;
+      } else if (v) {
+        problems.Add(n, "global.persistence.fsync", "must be always, interval or never");
+      }
+    }
+  }
+}
+
+void ParseGroup(const std::string& yaml_key, const YAML::Node& node,
+                const GlobalDefaults& defaults, Config& config, Problems& problems) {
+  const std::string where = "metricGroups." + yaml_key;
+  if (!node.IsMap()) {
+    problems.Add(node, where, "must be a map");
+    return;
+  }
+  CheckKeys(node, where,
+            {"name", "apiKey", "maxTimeSeries", "displayMetrics", "restartCronExpression",
+             "seriesTtl", "serviceDiscoveryLabels"},
+            problems);
+  GroupConfig group;
+  group.name = yaml_key;  // upstream requires `name`; we fall back to the map key
+  group.restart_cron = defaults.restart_cron;
+  group.series_ttl = defaults.series_ttl;
+  if (auto n = node["name"]) {
+    if (auto v = Scalar(n, where + ".name", problems)) group.name = *v;
+  }
+  if (!IsGroupName(group.name)) {
+    problems.Add(node["name"] ? node["name"] : node, where + ".name",
+                 "\"" + group.name + "\" must match ^[-a-zA-Z0-9_]+$");
+  }
+  if (auto n = node["apiKey"]) group.api_key = KeyField(n, where + ".apiKey", problems);
+  if (auto n = node["maxTimeSeries"]) {
+    auto v = Scalar(n, where + ".maxTimeSeries", problems);
+    long long max = 0;
+    if (v) {
+      const auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), max);
+      if (ec != std::errc() || p != v->data() + v->size() || max <= 0) {
+        problems.Add(n, where + ".maxTimeSeries", "\"" + *v + "\" must be a positive integer");
+      } else {
+        group.max_time_series = static_cast<std::size_t>(max);
+      }
+    }
+  }
+  if (auto n = node["displayMetrics"]) {
+    bool display = false;
+    if (!n.IsScalar() || !YAML::convert<bool>::decode(n, display)) {
+      problems.Add(n, where + ".displayMetrics", "must be true or false");
+    }
+    group.display_metrics = display;
+  }
+  if (auto n = node["restartCronExpression"]) {
+    group.restart_cron = CronField(n, where + ".restartCronExpression", problems);
+  }
+  if (auto n = node["seriesTtl"]) {
+    if (auto d = DurationField(n, where + ".seriesTtl", problems)) group.series_ttl = *d;
+  }
+  if (auto labels = node["serviceDiscoveryLabels"]) {
+    if (!labels.IsMap()) {
+      problems.Add(labels, where + ".serviceDiscoveryLabels", "must be a map of label: value");
+    } else {
+      for (const auto& kv : labels) {
+        const std::string name = kv.first.Scalar();
+        if (!model::IsValidLabelName(name)) {
+          problems.Add(kv.first, where + ".serviceDiscoveryLabels." + name,
+                       "not a valid Prometheus label name");
+        }
+        if (auto v = Scalar(kv.second, where + ".serviceDiscoveryLabels." + name, problems)) {
+          group.service_discovery_labels.emplace_back(name, *v);
+        }
+      }
+    }
+  }
+  config.groups.push_back(std::move(group));
+}
+
+}  // namespace
+
+std::string_view EmbeddedDefaultYaml() { return kEmbeddedDefault; }
+
+std::optional<std::chrono::seconds> ParseDuration(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  long long total = 0;
+  std::size_t i = 0;
+  bool bare_number = true;
+  while (i < text.size()) {
+    long long n = 0;
+    const auto [p, ec] = std::from_chars(text.data() + i, text.data() + text.size(), n);
+    if (ec != std::errc() || n < 0) return std::nullopt;
+    i = static_cast<std::size_t>(p - text.data());
+    if (i == text.size()) {
+      if (!bare_number) return std::nullopt;  // "1h30" is ambiguous
+      return std::chrono::seconds(n);
+    }
+    bare_number = false;
+    long long unit = 0;
+    if (text.substr(i, 2) == "ms") {
+      if (n % 1000 != 0) return std::nullopt;
+      n /= 1000;
+      unit = 1;
+      i += 2;
+    } else {
+      switch (text[i]) {
+        case 's': unit = 1; break;
+        case 'm': unit = 60; break;
+        case 'h': unit = 3600; break;
+        case 'd': unit = 86400; break;
+        case 'w': unit = 7 * 86400; break;
+        case 'y': unit = 365 * 86400; break;
+        default: return std::nullopt;
+      }
+      ++i;
+    }
+    total += n * unit;
+  }
+  return std::chrono::seconds(total);
+}
+
+const GroupConfig* Config::FindGroup(std::string_view name) const {
+  for (const GroupConfig& g : groups) {
+    if (g.name == name) return &g;
+  }
+  return nullptr;
+}
+
+std::string Config::RedactedText() const {
+  // Block-style "apiKey: x" lines first, so comments and layout stay readable...
+  static const std::regex kKeyLine(R"(((?:^|\n)[ \t-]*(?:apiKey|adminApiKey)[ \t]*:[ \t]*)[^\n#]*)");
+  std::string text = std::regex_replace(source_text, kKeyLine, "$1<redacted>");
+  // ...then every literal occurrence of a key, wherever the YAML put it (flow maps,
+  // anchors, comments).
+  std::vector<std::string> keys;
+  if (admin_api_key) keys.push_back(*admin_api_key);
+  for (const GroupConfig& g : groups) {
+    if (g.api_key) keys.push_back(*g.api_key);
+  }
+  for (const std::string& key : keys) {
+    for (std::size_t pos = text.find(key); pos != std::string::npos; pos = text.find(key, pos)) {
+      text.replace(pos, key.size(), "<redacted>");
+      pos += std::string_view("<redacted>").size();
+    }
+  }
+  return text;
+}
+
+Result<Config> ParseConfig(std::string_view yaml_text, std::string_view source_name) {
+  Problems problems(source_name);
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml_text));
+  } catch (const YAML::Exception& e) {
+    return Status::FailedPrecondition("invalid configuration: " + std::string(source_name) + ":" +
+                                      std::to_string(e.mark.line + 1) + ": not valid YAML: " +
+                                      e.msg);
+  }
+  Config config;
+  config.source_text = std::string(yaml_text);
+  GlobalDefaults defaults;
+  bool default_group_explicit = false;
+  YAML::Node groups_node;
+  if (root.IsNull()) {
+    problems.AddPlain("the file is empty");
+  } else if (!root.IsMap()) {
+    problems.AddPlain("the top level must be a map with global and metricGroups");
+  } else {
+    CheckKeys(root, "", {"global", "metricGroups"}, problems);
+    if (auto global = root["global"]) {
+      ParseGlobal(global, config, defaults, default_group_explicit, problems);
+    }
+    groups_node = root["metricGroups"];
+  }
+  if (groups_node && !groups_node.IsNull()) {
+    if (!groups_node.IsMap()) {
+      problems.Add(groups_node, "metricGroups", "must be a map of groups");
+    } else {
+      for (const auto& kv : groups_node) {
+        ParseGroup(kv.first.Scalar(), kv.second, defaults, config, problems);
+      }
+    }
+  }
+  if (problems.empty() && config.groups.empty()) {
+    problems.AddPlain("metricGroups: at least one group is required");
+  }
+  std::set<std::string> names;
+  for (const GroupConfig& g : config.groups) {
+    if (!names.insert(g.name).second) {
+      problems.AddPlain("metricGroups: two groups are named \"" + g.name + "\"");
+    }
+  }
+  if (default_group_explicit && config.FindGroup(config.default_group) == nullptr) {
+    problems.AddPlain("global.defaultGroup: no group is named \"" + config.default_group + "\"");
+  }
+  if (!problems.empty()) return Status::FailedPrecondition(problems.Joined());
+  return config;
+}
+
+Result<Config> LoadConfigFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Status::FailedPrecondition("cannot read configuration file " + path + ": " +
+                                      std::strerror(errno));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto config = ParseConfig(text.str(), path);
+  if (!config.ok()) return config;
+  std::error_code ec;
+  const auto absolute = std::filesystem::absolute(path, ec);
+  config->source_path = ec ? path : absolute.lexically_normal().string();
+  return config;
+}
+
+}  // namespace accumulator::config

@@ -1,0 +1,28 @@
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "config/config.h"
+
+namespace accumulator::config {
+
+// The configuration served when no --config-file is given (SPEC §5): one key-less,
+// displayed group "default" with maxTimeSeries 10000 and seriesTtl 1h.
+std::string_view EmbeddedDefaultYaml();
+
+// Parses and validates YAML text. On failure, kFailedPrecondition lists every
+// problem found ("<source>:<line>: <key>: <reason>"), separated by "; ".
+Result<Config> ParseConfig(std::string_view yaml_text, std::string_view source_name);
+
+// Reads and parses a file; source_path becomes its absolute path.
+Result<Config> LoadConfigFile(const std::string& path);
+
+// Durations as Prometheus writes them: "90s", "15m", "1h30m", "2d", "1w"; a bare
+// number is seconds. Whole seconds only.
+std::optional<std::chrono::seconds> ParseDuration(std::string_view text);
+
+}  // namespace accumulator::config

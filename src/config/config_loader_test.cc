@@ -1,0 +1,160 @@
+#include "config/config_loader.h"
+
+#include <gtest/gtest.h>
+
+namespace accumulator::config {
+namespace {
+
+constexpr std::string_view kUpstreamSample = R"(---
+
+global:
+  restartCronExpression: "0 0 0 ? * *"
+  hostAddress: localhost:8080
+
+metricGroups:
+  default:
+    displayMetrics: true
+    name: default
+    maxTimeSeries: 2500
+    apiKey: 0d98f65f-074b-4d56-b834-576e15a3bfa5
+    restartCronExpression: "0 0 0 ? * *"
+    serviceDiscoveryLabels:
+      env: "dev"
+      version: "2.3"
+)";
+
+TEST(ConfigLoaderTest, AcceptsTheUpstreamSampleUnchanged) {
+  auto config = ParseConfig(kUpstreamSample, "metrics-accumulator.yml");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  ASSERT_EQ(config->groups.size(), 1u);
+  const GroupConfig& g = config->groups[0];
+  EXPECT_EQ(g.name, "default");
+  EXPECT_EQ(g.api_key, "0d98f65f-074b-4d56-b834-576e15a3bfa5");
+  EXPECT_EQ(g.max_time_series, 2500u);
+  EXPECT_TRUE(g.display_metrics);
+  ASSERT_TRUE(g.restart_cron.has_value());
+  EXPECT_EQ(g.restart_cron->expression(), "0 0 0 ? * *");
+  EXPECT_EQ(g.series_ttl, std::chrono::hours(1));
+  ASSERT_EQ(g.service_discovery_labels.size(), 2u);
+  EXPECT_EQ(g.service_discovery_labels[1], (std::pair<std::string, std::string>{"version", "2.3"}));
+  EXPECT_EQ(config->host_address, "localhost:8080");
+}
+
+TEST(ConfigLoaderTest, AcceptsTheUpstreamReadmeExampleWithASharedKey) {
+  auto config = ParseConfig(R"(
+global:
+  restartCronExpression: "0 0 0 ? * *"
+  hostAddress: localhost:8080
+metricGroups:
+  default:
+    displayMetrics: true
+    name: default
+    maxTimeSeries: 2500
+    apiKey: 0d98f65f-074b-4d56-b834-576e15a3bfa5
+    restartCronExpression: "0 0 0 ? * *"
+  metricGroup1:
+    displayMetrics: true
+    name: metric-group
+    maxTimeSeries: 100
+    apiKey: 0d98f65f-074b-4d56-b834-576e15a3bfa5
+    restartCronExpression: "0 0 0 ? * *"
+)", "readme.yml");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->groups[1].name, "metric-group");
+}
+
+TEST(ConfigLoaderTest, EmbeddedDefaultMatchesTheSpec) {
+  auto config = ParseConfig(EmbeddedDefaultYaml(), "embedded");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  ASSERT_EQ(config->groups.size(), 1u);
+  EXPECT_EQ(config->groups[0].name, "default");
+  EXPECT_FALSE(config->groups[0].api_key.has_value());
+  EXPECT_TRUE(config->groups[0].display_metrics);
+  EXPECT_EQ(config->groups[0].max_time_series, 10000u);
+  EXPECT_EQ(config->groups[0].series_ttl, std::chrono::hours(1));
+}
+
+TEST(ConfigLoaderTest, NewKeysAreRead) {
+  auto config = ParseConfig(R"(
+global:
+  seriesTtl: 10m
+  defaultGroup: lambda
+  adminApiKey: admin-secret
+  idempotencyWindow: 5m
+  persistence: {dir: /data, fsync: interval}
+metricGroups:
+  lambda: {seriesTtl: 90s}
+  other: {name: other, seriesTtl: 0}
+)", "new.yml");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->default_group, "lambda");
+  EXPECT_EQ(config->admin_api_key, "admin-secret");
+  EXPECT_EQ(config->idempotency_window, std::chrono::minutes(5));
+  EXPECT_EQ(config->persistence.dir, "/data");
+  EXPECT_EQ(config->persistence.fsync, FsyncMode::kInterval);
+  EXPECT_EQ(config->groups[0].name, "lambda");  // falls back to the map key
+  EXPECT_EQ(config->groups[0].series_ttl, std::chrono::seconds(90));
+  EXPECT_EQ(config->groups[1].series_ttl, std::chrono::seconds(0));
+}
+
+TEST(ConfigLoaderTest, ListsEveryProblemAtOnceWithLines) {
+  auto config = ParseConfig(R"(global:
+  hostAdress: x
+  seriesTtl: soon
+metricGroups:
+  a:
+    name: "bad name"
+    maxTimeSeries: -3
+    displayMetrics: maybe
+    restartCronExpression: "0 0 *"
+)", "bad.yml");
+  ASSERT_FALSE(config.ok());
+  const std::string& m = config.status().message();
+  EXPECT_EQ(config.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(m.find("bad.yml:2: global.hostAdress: unknown key"), std::string::npos) << m;
+  EXPECT_NE(m.find("bad.yml:3: global.seriesTtl"), std::string::npos) << m;
+  EXPECT_NE(m.find("metricGroups.a.name"), std::string::npos) << m;
+  EXPECT_NE(m.find("metricGroups.a.maxTimeSeries"), std::string::npos) << m;
+  EXPECT_NE(m.find("metricGroups.a.displayMetrics"), std::string::npos) << m;
+  EXPECT_NE(m.find("metricGroups.a.restartCronExpression"), std::string::npos) << m;
+}
+
+TEST(ConfigLoaderTest, RejectsBrokenYamlDuplicateNamesAndMissingDefaultGroup) {
+  EXPECT_FALSE(ParseConfig("global: [", "x.yml").ok());
+  EXPECT_FALSE(ParseConfig("metricGroups: {a: {name: x}, b: {name: x}}", "x.yml").ok());
+  EXPECT_FALSE(ParseConfig("global: {defaultGroup: nope}\nmetricGroups: {a: {}}", "x.yml").ok());
+  EXPECT_FALSE(ParseConfig("", "x.yml").ok());
+  EXPECT_FALSE(ParseConfig("metricGroups: {a: {apiKey: ''}}", "x.yml").ok());
+}
+
+TEST(ConfigLoaderTest, RedactsEveryKey) {
+  auto config = ParseConfig(R"(global:
+  adminApiKey: "admin-123"   # keep me secret
+metricGroups:
+  a: {name: a, apiKey: flow-key-456}
+  b:
+    apiKey: block-key-789
+)", "x.yml");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  const std::string text = config->RedactedText();
+  EXPECT_EQ(text.find("admin-123"), std::string::npos) << text;
+  EXPECT_EQ(text.find("flow-key-456"), std::string::npos) << text;
+  EXPECT_EQ(text.find("block-key-789"), std::string::npos) << text;
+  EXPECT_NE(text.find("apiKey: <redacted>"), std::string::npos) << text;
+}
+
+TEST(ConfigLoaderTest, ParsesDurations) {
+  EXPECT_EQ(ParseDuration("90"), std::chrono::seconds(90));
+  EXPECT_EQ(ParseDuration("15m"), std::chrono::minutes(15));
+  EXPECT_EQ(ParseDuration("1h30m"), std::chrono::seconds(5400));
+  EXPECT_EQ(ParseDuration("2d"), std::chrono::hours(48));
+  EXPECT_EQ(ParseDuration("2000ms"), std::chrono::seconds(2));
+  EXPECT_FALSE(ParseDuration("1500ms"));
+  EXPECT_FALSE(ParseDuration("1h30"));
+  EXPECT_FALSE(ParseDuration("-5s"));
+  EXPECT_FALSE(ParseDuration("5x"));
+  EXPECT_FALSE(ParseDuration(""));
+}
+
+}  // namespace
+}  // namespace accumulator::config

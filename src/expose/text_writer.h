@@ -1,0 +1,24 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/metric.h"
+
+namespace accumulator::expose {
+
+inline constexpr std::string_view kTextContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+// Appends `families` to `out` in the Prometheus text format 0.0.4, in the order given
+// (the store hands them sorted, so output is deterministic). Info and stateset
+// families, which 0.0.4 has no word for, are written as gauges.
+void WriteText(const std::vector<model::Family>& families, std::string& out);
+
+// Shortest spelling that reads back to the same double; NaN, +Inf, -Inf as Prometheus.
+void AppendFloat(double value, std::string& out);
+
+// Escapes a label value (\\, \", \n) onto `out`.
+void AppendEscapedLabelValue(std::string_view value, std::string& out);
+
+}  // namespace accumulator::expose
