@@ -1,0 +1,151 @@
+// metrics-accumulator: accumulates pushed Prometheus metrics and serves them.
+// Exit codes: 0 clean stop, 1 cannot serve (e.g. port in use), 2 bad flags or config.
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "app/service.h"
+#include "common/log.h"
+
+namespace {
+
+using accumulator::app::Service;
+using accumulator::app::ServiceOptions;
+namespace log = accumulator::log;
+
+constexpr std::string_view kUsage = R"(Usage: metrics-accumulator [flags]
+
+Receives pushed Prometheus metrics, adds counters up across pushes, forgets series
+that stop arriving, and serves everything to Prometheus.
+
+Flags:
+  --config-file=PATH     YAML configuration (upstream files work unchanged).
+                         Without it, an embedded default serves one key-less
+                         group "default".
+  --listen=HOST:PORT     Address to serve on (default 0.0.0.0:8080).
+  --max-body-bytes=N     Largest request body, also after decompression
+                         (default 16777216).
+  --threads=N            HTTP worker threads (default: one per core, at least 2).
+  --log-level=LEVEL      debug, info, warn or error (default info).
+  --version              Print the version and exit.
+  --help                 Print this help and exit.
+
+Signals: SIGHUP reloads the configuration; SIGTERM and SIGINT stop cleanly.
+)";
+
+struct Flags {
+  ServiceOptions service;
+  log::Level level = log::Level::kInfo;
+};
+
+// Accepts --name=value and --name value, as the upstream's Spring launcher did.
+std::optional<Flags> ParseFlags(int argc, char** argv, int& exit_code) {
+  Flags flags;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::cout << kUsage;
+      exit_code = 0;
+      return std::nullopt;
+    }
+    if (arg == "--version") {
+      std::cout << "metrics-accumulator " << MA_VERSION << "\n";
+      exit_code = 0;
+      return std::nullopt;
+    }
+    std::string name = arg;
+    std::optional<std::string> value;
+    if (const auto eq = arg.find('='); eq != std::string::npos) {
+      name = arg.substr(0, eq);
+      value = arg.substr(eq + 1);
+    }
+    const auto need_value = [&]() -> std::optional<std::string> {
+      if (value) return value;
+      if (i + 1 < argc) return std::string(argv[++i]);
+      std::cerr << "metrics-accumulator: " << name << " needs a value\n";
+      return std::nullopt;
+    };
+    exit_code = 2;
+    if (name == "--config-file") {
+      auto v = need_value();
+      if (!v) return std::nullopt;
+      flags.service.config_file = *v;
+    } else if (name == "--listen") {
+      auto v = need_value();
+      if (!v) return std::nullopt;
+      flags.service.listen = *v;
+    } else if (name == "--max-body-bytes" || name == "--threads") {
+      auto v = need_value();
+      if (!v) return std::nullopt;
+      char* end = nullptr;
+      const unsigned long long n = std::strtoull(v->c_str(), &end, 10);
+      if (v->empty() || *end != '\0' || n == 0) {
+        std::cerr << "metrics-accumulator: " << name << " must be a positive integer, got \""
+                  << *v << "\"\n";
+        return std::nullopt;
+      }
+      if (name == "--threads") {
+        flags.service.threads = static_cast<unsigned>(n);
+      } else {
+        flags.service.max_body_bytes = n;
+      }
+    } else if (name == "--log-level") {
+      auto v = need_value();
+      if (!v) return std::nullopt;
+      if (!log::ParseLevel(*v, flags.level)) {
+        std::cerr << "metrics-accumulator: --log-level must be debug, info, warn or error\n";
+        return std::nullopt;
+      }
+    } else {
+      std::cerr << "metrics-accumulator: unknown flag \"" << arg << "\" (see --help)\n";
+      return std::nullopt;
+    }
+  }
+  exit_code = 0;
+  return flags;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int exit_code = 0;
+  auto flags = ParseFlags(argc, argv, exit_code);
+  if (!flags) return exit_code;
+  log::SetLevel(flags->level);
+  flags->service.version = MA_VERSION;
+
+  // Signals are taken synchronously by this thread; every other thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  accumulator::SystemClock clock;
+  Service service(flags->service, clock);
+  if (accumulator::Status s = service.Start(); !s.ok()) {
+    log::Error(s.message());
+    return s.code() == accumulator::StatusCode::kFailedPrecondition ? 2 : 1;
+  }
+  while (true) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      log::Info("SIGHUP received: reloading the configuration");
+      (void)service.ReloadFromSignal();
+      continue;
+    }
+    log::Info(std::string("signal ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") +
+              " received: stopping");
+    break;
+  }
+  service.Stop();
+  return 0;
+}

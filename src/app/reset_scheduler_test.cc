@@ -1,0 +1,48 @@
+#include "app/reset_scheduler.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "config/config_loader.h"
+
+namespace accumulator::app {
+namespace {
+
+config::Config Load(std::string_view text) {
+  auto c = config::ParseConfig(text, "t.yml");
+  EXPECT_TRUE(c.ok()) << c.status().message();
+  return std::move(*c);
+}
+
+TEST(ResetSchedulerTest, FiresOncePerScheduledTime) {
+  setenv("TZ", "UTC", 1);
+  tzset();
+  const auto config = Load(R"(metricGroups:
+  a: {restartCronExpression: "0 0 0 ? * *"}
+  b: {restartCronExpression: "*/10 * * * * *"}
+  c: {}
+)");
+  ResetScheduler scheduler;
+  // 2024-03-15 23:59:55 UTC
+  const TimePoint start = std::chrono::system_clock::from_time_t(1710547195);
+  EXPECT_TRUE(scheduler.Due(config, start).empty());  // first sight only schedules
+  EXPECT_TRUE(scheduler.Due(config, start + std::chrono::seconds(4)).empty());
+  EXPECT_EQ(scheduler.Due(config, start + std::chrono::seconds(5)),
+            (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(scheduler.Due(config, start + std::chrono::seconds(6)).empty());
+  EXPECT_EQ(scheduler.Due(config, start + std::chrono::seconds(15)),
+            (std::vector<std::string>{"b"}));
+}
+
+TEST(ResetSchedulerTest, ChangedExpressionIsRescheduled) {
+  ResetScheduler scheduler;
+  const TimePoint t0 = std::chrono::system_clock::from_time_t(1710547195);
+  (void)scheduler.Due(Load("metricGroups: {a: {restartCronExpression: '0 0 0 ? * *'}}"), t0);
+  const auto hourly = Load("metricGroups: {a: {restartCronExpression: '@hourly'}}");
+  EXPECT_TRUE(scheduler.Due(hourly, t0).empty());
+  EXPECT_EQ(scheduler.Due(hourly, t0 + std::chrono::seconds(5)), (std::vector<std::string>{"a"}));
+}
+
+}  // namespace
+}  // namespace accumulator::app

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "config/config_holder.h"
+#include "http/api.h"
+#include "http/api_stats.h"
+#include "http/server.h"
+#include "store/series_store.h"
+
+namespace accumulator::app {
+
+struct ServiceOptions {
+  std::optional<std::string> config_file;  // none: the embedded default
+  std::string listen = "0.0.0.0:8080";
+  std::size_t max_body_bytes = 16 * 1024 * 1024;
+  unsigned threads = 0;  // 0: one per core
+  std::string version;
+};
+
+// Builds the modules in order, owns them, and runs the server and the background
+// ticker (TTL sweep, cron resets). Start() once, then Stop() once.
+class Service {
+ public:
+  // `clock` must outlive the service.
+  Service(ServiceOptions options, const Clock& clock);
+  ~Service();
+
+  // Loads the configuration (kFailedPrecondition if invalid), listens, starts threads.
+  Status Start();
+  // SIGHUP: reload as the endpoint does, with the outcome logged and counted.
+  Status ReloadFromSignal();
+  void Stop();
+
+ private:
+  // Re-reads the configuration file; the old one stays if the new one is invalid.
+  Status Reload();
+  Result<config::Config> LoadConfig() const;
+  Status ApplyConfig(config::Config config);
+
+  ServiceOptions options_;
+  const Clock& clock_;
+  store::SeriesStore store_;
+  http::ApiStats stats_;
+  std::unique_ptr<config::ConfigHolder> config_;
+  std::unique_ptr<http::Api> api_;
+  std::unique_ptr<http::Server> server_;
+  std::vector<std::jthread> threads_;
+};
+
+}  // namespace accumulator::app

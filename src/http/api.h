@@ -1,0 +1,78 @@
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "config/config_holder.h"
+#include "http/api_stats.h"
+#include "http/request.h"
+#include "parse/limits.h"
+#include "store/series_store.h"
+
+namespace accumulator::http {
+
+struct ApiOptions {
+  parse::Limits limits;
+  std::size_t max_body_bytes = 16 * 1024 * 1024;  // also bounds decompressed bodies
+  std::string version;
+  TimePoint start_time{};
+};
+
+// The HTTP API of SPEC §3 as plain functions over Request/Response: routing, keys,
+// and the handlers. Knows nothing of sockets. Thread-safe.
+class Api {
+ public:
+  // Re-reads the configuration and applies it; returns why not (kFailedPrecondition).
+  using ReloadFunction = std::function<Status()>;
+
+  // `store`, `config`, `clock` and `stats` must outlive the Api.
+  Api(store::SeriesStore& store, config::ConfigHolder& config, const Clock& clock,
+      ApiStats& stats, ReloadFunction reload, ApiOptions options);
+
+  Response Handle(const Request& request);
+
+  // Reloads and counts the outcome (used by the endpoint and by SIGHUP).
+  Status Reload();
+  void SetReady(bool ready) { ready_ = ready; }
+
+ private:
+  Response HandleUpdate(const Request& request, std::string_view group);
+  Response HandleGroupScrape(const Request& request, std::string_view group);
+  Response HandleScrapeAll(const Request& request);
+  Response HandleReset(const Request& request, std::string_view group);
+  Response HandleReload(const Request& request);
+  Response HandleServiceDiscovery();
+  Response HandleCurrentConfiguration();
+  Response HandleStatusPage();
+
+  // Scrape body for `families`, gzip and content type negotiated from the request.
+  Response ScrapeResponse(const Request& request, const std::vector<model::Family>& families,
+                          TimePoint started);
+  std::vector<model::Family> SelfMetrics(const config::Config& config) const;
+  // 401 unless the request carries global.adminApiKey (when one is configured).
+  Status CheckAdminKey(const Request& request, const config::Config& config) const;
+  // Decompresses per Content-Encoding; kUnsupportedMedia for unknown codings.
+  Result<std::string> DecodedBody(const Request& request) const;
+
+  store::SeriesStore& store_;
+  config::ConfigHolder& config_;
+  const Clock& clock_;
+  ApiStats& stats_;
+  ReloadFunction reload_;
+  ApiOptions options_;
+  std::atomic<bool> ready_{false};
+};
+
+// Compares secrets in time independent of where they differ.
+bool KeysEqual(std::string_view a, std::string_view b);
+
+// Percent-decodes a path segment; nullopt on a malformed escape.
+std::optional<std::string> PercentDecode(std::string_view text);
+
+}  // namespace accumulator::http

@@ -1,0 +1,218 @@
+#include "http/api.h"
+
+#include <gtest/gtest.h>
+
+#include "config/config_loader.h"
+#include "http/gzip.h"
+
+namespace accumulator::http {
+namespace {
+
+constexpr std::string_view kConfig = R"(global:
+  hostAddress: acc.example:8080
+  adminApiKey: admin-key
+metricGroups:
+  default:
+    name: default
+    apiKey: secret-1
+    maxTimeSeries: 3
+    displayMetrics: true
+    serviceDiscoveryLabels: {env: qa}
+  hidden:
+    name: hidden
+    displayMetrics: false
+  second:
+    name: second
+    displayMetrics: true
+)";
+
+std::shared_ptr<const config::Config> Load(std::string_view text) {
+  auto c = config::ParseConfig(text, "test.yml");
+  EXPECT_TRUE(c.ok()) << c.status().message();
+  return std::make_shared<const config::Config>(std::move(*c));
+}
+
+std::vector<store::GroupSettings> SettingsOf(const config::Config& c) {
+  std::vector<store::GroupSettings> out;
+  for (const auto& g : c.groups) out.push_back({g.name, g.max_time_series, g.series_ttl});
+  return out;
+}
+
+class ApiTest : public ::testing::Test {
+ protected:
+  ApiTest()
+      : store_(clock_),
+        holder_(Load(kConfig)),
+        api_(store_, holder_, clock_, stats_, [this] { return reload_result_; },
+             ApiOptions{{}, 1 << 20, "test", clock_.Now()}) {
+    store_.Configure(SettingsOf(*holder_.Get()));
+    api_.SetReady(true);
+  }
+
+  Response Call(std::string method, std::string path, std::string body = "",
+                std::vector<std::pair<std::string, std::string>> headers = {}) {
+    Request r;
+    r.method = std::move(method);
+    const auto q = path.find('?');
+    r.path = path.substr(0, q);
+    if (q != std::string::npos) r.query = path.substr(q + 1);
+    r.body = std::move(body);
+    r.headers = std::move(headers);
+    return api_.Handle(r);
+  }
+  Response Push(std::string group, std::string body, std::string key = "secret-1") {
+    return Call("POST", "/update/" + group, std::move(body), {{"x-api-key", key}});
+  }
+
+  FakeClock clock_;
+  store::SeriesStore store_;
+  config::ConfigHolder holder_;
+  ApiStats stats_;
+  Status reload_result_;
+  Api api_;
+};
+
+TEST_F(ApiTest, UpstreamReadmeExamplePushedTwiceReadsTen) {
+  const std::string body =
+      "# TYPE test_total counter\n# HELP test_total\ntest_total {span_id=\"321\",trace_id=\"123\"} 5.0";
+  EXPECT_EQ(Push("default", body).status, 201);
+  EXPECT_EQ(Push("default", body).status, 201);
+  Response r = Call("GET", "/metrics/default");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type, "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(r.body.find("test_total{span_id=\"321\",trace_id=\"123\"} 10\n"), std::string::npos)
+      << r.body;
+}
+
+TEST_F(ApiTest, KeysAreChecked) {
+  EXPECT_EQ(Call("POST", "/update/default", "a 1\n").status, 401);
+  Response wrong = Push("default", "a 1\n", "nope");
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_NE(wrong.body.find("wrong API key"), std::string::npos);
+  EXPECT_EQ(Push("hidden", "a 1\n", "").status, 201);  // no key configured: open
+}
+
+TEST_F(ApiTest, ErrorsMapToStatusCodes) {
+  EXPECT_EQ(Push("nope", "a 1\n").status, 404);
+  Response bad = Push("default", "a{ 1\n");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("line 1"), std::string::npos);
+  EXPECT_EQ(Push("default", "# TYPE c counter\nc 1\n").status, 201);
+  EXPECT_EQ(Push("default", "# TYPE c gauge\nc 1\n").status, 409);
+  EXPECT_EQ(Push("default", "x 1\ny 1\nz 1\n").status, 422);  // 1 + 3 > 3
+  EXPECT_EQ(Push("default", "").status, 400);
+  EXPECT_EQ(Call("POST", "/update/default", "a 1", {{"x-api-key", "secret-1"},
+                                                    {"content-type", "application/json"}})
+                .status,
+            415);
+  EXPECT_EQ(Call("GET", "/update/default").status, 405);
+  EXPECT_EQ(Call("GET", "/nowhere").status, 404);
+  EXPECT_EQ(Call("GET", "/metrics/nope").status, 404);
+}
+
+TEST_F(ApiTest, AcceptsGzipBodiesAndServesGzipScrapes) {
+  Response r = Call("POST", "/update/default", GzipCompress("g 42\n"),
+                    {{"x-api-key", "secret-1"}, {"content-encoding", "gzip"}});
+  EXPECT_EQ(r.status, 201) << r.body;
+  Response scrape = Call("GET", "/metrics/default", "", {{"accept-encoding", "gzip"}});
+  auto plain = GzipDecompress(scrape.body, 1 << 20);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_NE(plain->find("g 42"), std::string::npos);
+}
+
+TEST_F(ApiTest, ResetAndReloadNeedTheAdminKey) {
+  ASSERT_EQ(Push("default", "g 1\n").status, 201);
+  EXPECT_EQ(Call("PUT", "/reset-metric-group/default").status, 401);
+  Response ok = Call("PUT", "/reset-metric-group/default", "", {{"x-api-key", "admin-key"}});
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.body, "Metrics reset for default\n");
+  EXPECT_EQ(Call("PUT", "/reset-metric-group/nope", "", {{"x-api-key", "admin-key"}}).status, 404);
+  EXPECT_EQ(Call("PUT", "/reload-configuration").status, 401);
+  EXPECT_EQ(Call("PUT", "/reload-configuration", "", {{"x-api-key", "admin-key"}}).body,
+            "configurations has been reloaded\n");
+  reload_result_ = Status::FailedPrecondition("invalid configuration: x.yml:3: bad");
+  Response refused = Call("PUT", "/reload-configuration", "", {{"x-api-key", "admin-key"}});
+  EXPECT_EQ(refused.status, 417);
+  EXPECT_NE(refused.body.find("x.yml:3"), std::string::npos);
+}
+
+TEST_F(ApiTest, ServiceDiscoveryListsDisplayedGroups) {
+  Response r = Call("GET", "/service-discovery");
+  EXPECT_EQ(r.content_type, "application/json");
+  EXPECT_EQ(r.body,
+            "[{\"targets\":[\"acc.example:8080\"],\"labels\":{\"env\":\"qa\","
+            "\"__meta_metrics_path\":\"metrics/default\"}},"
+            "{\"targets\":[\"acc.example:8080\"],\"labels\":{"
+            "\"__meta_metrics_path\":\"metrics/second\"}}]");
+}
+
+TEST_F(ApiTest, ConfigurationViewsNeverShowKeys) {
+  for (const char* path : {"/current-configurations", "/"}) {
+    Response r = Call("GET", path);
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body.find("secret-1"), std::string::npos) << path;
+    EXPECT_EQ(r.body.find("admin-key"), std::string::npos) << path;
+    EXPECT_NE(r.body.find("redacted"), std::string::npos) << path;
+  }
+}
+
+TEST_F(ApiTest, ScrapeAllMergesDisplayedGroupsFirstWins) {
+  ASSERT_EQ(Push("default", "# TYPE shared gauge\nshared 1\n# TYPE typed gauge\ntyped 1\n").status,
+            201);
+  ASSERT_EQ(Push("second", "# TYPE shared gauge\nshared 2\nshared{x=\"y\"} 3\n"
+                           "# TYPE typed counter\ntyped 5\n", "")
+                .status,
+            201);
+  ASSERT_EQ(Push("hidden", "secret_metric 1\n", "").status, 201);
+  Response r = Call("GET", "/metrics");
+  EXPECT_NE(r.body.find("shared 1\n"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("shared 2\n"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("shared{x=\"y\"} 3\n"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("# TYPE typed gauge"), std::string::npos);
+  EXPECT_EQ(r.body.find("typed 5"), std::string::npos);
+  EXPECT_EQ(r.body.find("secret_metric"), std::string::npos);
+  EXPECT_NE(r.body.find("metrics_accumulator_exposition_conflicts_total 2\n"), std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find("metrics_accumulator_series{group=\"default\"} 2\n"), std::string::npos);
+  EXPECT_NE(r.body.find("metrics_accumulator_pushes_accepted_total{group=\"default\"} 1\n"),
+            std::string::npos);
+}
+
+TEST_F(ApiTest, RejectionsAreCountedByReason) {
+  (void)Push("default", "bad{\n");
+  (void)Push("default", "a 1\n", "wrong");
+  (void)Push("ghost", "a 1\n");
+  Response r = Call("GET", "/metrics");
+  EXPECT_NE(r.body.find("pushes_rejected_total{group=\"default\",reason=\"bad_request\"} 1"),
+            std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("pushes_rejected_total{group=\"default\",reason=\"unauthorized\"} 1"),
+            std::string::npos);
+  EXPECT_NE(r.body.find("pushes_rejected_total{group=\"\",reason=\"unknown_group\"} 1"),
+            std::string::npos);
+}
+
+TEST_F(ApiTest, HealthAndReadiness) {
+  for (const char* path : {"/health", "/-/healthy", "/api/v1/liveness", "/ready", "/-/ready",
+                           "/api/v1/readiness"}) {
+    EXPECT_EQ(Call("GET", path).status, 200) << path;
+  }
+  api_.SetReady(false);
+  EXPECT_EQ(Call("GET", "/ready").status, 503);
+  EXPECT_EQ(Call("GET", "/health").status, 200);
+}
+
+TEST(KeysEqualTest, ComparesWholeKeys) {
+  EXPECT_TRUE(KeysEqual("abc", "abc"));
+  EXPECT_FALSE(KeysEqual("abc", "abd"));
+  EXPECT_FALSE(KeysEqual("abc", "abcd"));
+  EXPECT_FALSE(KeysEqual("", "a"));
+}
+
+TEST(PercentDecodeTest, DecodesAndRejectsMalformed) {
+  EXPECT_EQ(PercentDecode("a%20b%2Fc"), "a b/c");
+  EXPECT_FALSE(PercentDecode("bad%2"));
+  EXPECT_FALSE(PercentDecode("bad%zz"));
+}
+
+}  // namespace
+}  // namespace accumulator::http

@@ -1,0 +1,101 @@
+#include "http/gzip.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace accumulator::http {
+namespace {
+
+constexpr int kGzipWindowBits = 15 + 16;  // 15-bit window, gzip header instead of zlib's
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+}  // namespace
+
+std::string GzipCompress(std::string_view data) {
+  z_stream zs{};
+  // Level 1: scrapes are large and frequent; speed matters more than the last few percent.
+  if (deflateInit2(&zs, 1, Z_DEFLATED, kGzipWindowBits, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    return {};
+  }
+  std::string out;
+  out.resize(deflateBound(&zs, static_cast<uLong>(data.size())));
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
+
+Result<std::string> GzipDecompress(std::string_view data, std::size_t max_output) {
+  z_stream zs{};
+  if (inflateInit2(&zs, kGzipWindowBits) != Z_OK) return Status::Internal("zlib init failed");
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  std::string out;
+  char chunk[64 * 1024];
+  int rc = Z_OK;
+  while (rc != Z_STREAM_END) {
+    zs.next_out = reinterpret_cast<Bytef*>(chunk);
+    zs.avail_out = sizeof chunk;
+    rc = inflate(&zs, Z_NO_FLUSH);
+    if (rc != Z_OK && rc != Z_STREAM_END) {
+      inflateEnd(&zs);
+      return Status::InvalidArgument("request body is not valid gzip");
+    }
+    const std::size_t produced = sizeof chunk - zs.avail_out;
+    if (out.size() + produced > max_output) {
+      inflateEnd(&zs);
+      return Status::PayloadTooLarge("decompressed request body exceeds " +
+                                     std::to_string(max_output) + " bytes");
+    }
+    out.append(chunk, produced);
+    if (rc == Z_OK && zs.avail_in == 0 && produced == 0) {
+      inflateEnd(&zs);
+      return Status::InvalidArgument("request body is truncated gzip");
+    }
+  }
+  inflateEnd(&zs);
+  return out;
+}
+
+bool AcceptsGzip(std::string_view accept_encoding) {
+  std::size_t start = 0;
+  while (start <= accept_encoding.size()) {
+    std::size_t end = accept_encoding.find(',', start);
+    if (end == std::string_view::npos) end = accept_encoding.size();
+    std::string_view item = Trim(accept_encoding.substr(start, end - start));
+    std::string_view coding = item;
+    std::string_view params;
+    if (const std::size_t semi = item.find(';'); semi != std::string_view::npos) {
+      coding = Trim(item.substr(0, semi));
+      params = Trim(item.substr(semi + 1));
+    }
+    if (EqualsIgnoreCase(coding, "gzip") || coding == "*") {
+      // "q=0" (or 0.0, 0.00...) refuses it.
+      const bool refused = params.starts_with("q=") &&
+                           params.substr(2).find_first_not_of("0.") == std::string_view::npos;
+      return !refused;
+    }
+    start = end + 1;
+  }
+  return false;
+}
+
+}  // namespace accumulator::http

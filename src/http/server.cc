@@ -1,0 +1,255 @@
+#include "http/server.h"
+
+// Beast speaks std::string_view like the rest of the code base (Boost 1.74 defaults
+// to its own string_view). Only this file includes Beast.
+#define BOOST_BEAST_USE_STD_STRING_VIEW
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/version.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+#include <thread>
+
+#include "common/log.h"
+
+namespace accumulator::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+constexpr std::string_view kServerName = "metrics-accumulator";
+
+Request ToRequest(bhttp::request<bhttp::string_body>&& in) {
+  Request out;
+  out.method = std::string(in.method_string());
+  const std::string_view target = in.target();
+  const std::size_t q = target.find('?');
+  out.path = std::string(target.substr(0, q));
+  if (q != std::string_view::npos) out.query = std::string(target.substr(q + 1));
+  for (const auto& field : in) {
+    std::string name(field.name_string());
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    out.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+  out.body = std::move(in.body());
+  return out;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(ServerOptions o, Handler h)
+      : options(std::move(o)), handler(std::move(h)), acceptor(ioc), work(ioc.get_executor()) {}
+
+  ServerOptions options;
+  Handler handler;
+  asio::io_context ioc;
+  tcp::acceptor acceptor;
+  asio::executor_work_guard<asio::io_context::executor_type> work;
+  std::atomic<bool> stopping{false};
+  std::atomic<int> in_flight{0};
+
+  void Accept();
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Server::Impl& server)
+      : stream_(std::move(socket)), server_(server) {}
+
+  void Start() { ReadHeader(); }
+
+ private:
+  void ReadHeader() {
+    parser_.emplace();
+    parser_->body_limit(server_.options.max_body_bytes);
+    parser_->header_limit(static_cast<std::uint32_t>(server_.options.max_header_bytes));
+    stream_.expires_after(server_.options.idle_timeout);
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                               self->OnHeader(ec);
+                             });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    if (ec) return OnReadError(ec);
+    stream_.expires_after(server_.options.request_timeout);
+    const auto& req = parser_->get();
+    // curl waits a second for this before sending bodies over 1 KB (SPEC §3).
+    if (beast::iequals(req[bhttp::field::expect], "100-continue") && !parser_->is_done()) {
+      auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_,
+                                                                       req.version());
+      bhttp::async_write(stream_, *cont,
+                         [self = shared_from_this(), cont](beast::error_code wec, std::size_t) {
+                           if (wec) return self->Close();
+                           self->ReadBody();
+                         });
+      return;
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                        if (ec) return self->OnReadError(ec);
+                        self->HandleRequest();
+                      });
+  }
+
+  void OnReadError(beast::error_code ec) {
+    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
+        ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+        ec == asio::error::eof) {
+      return Close();
+    }
+    if (ec == bhttp::error::body_limit) {
+      return SendError(413, "request body exceeds " +
+                                std::to_string(server_.options.max_body_bytes) + " bytes");
+    }
+    if (ec == bhttp::error::header_limit) {
+      return SendError(431, "request headers exceed " +
+                                std::to_string(server_.options.max_header_bytes) + " bytes");
+    }
+    SendError(400, "malformed HTTP request: " + ec.message());
+  }
+
+  // Answers and closes: after a framing error the rest of the stream cannot be trusted.
+  void SendError(int status, std::string message) {
+    Response r = Response::Text(status, std::move(message));
+    Write(std::move(r), /*keep_alive=*/false, /*version=*/11, /*head=*/false);
+  }
+
+  void HandleRequest() {
+    server_.in_flight.fetch_add(1);
+    bhttp::request<bhttp::string_body> req = parser_->release();
+    const unsigned version = req.version();
+    const bool keep_alive = req.keep_alive();
+    const bool head = req.method() == bhttp::verb::head;
+    Response response;
+    try {
+      response = server_.handler(ToRequest(std::move(req)));
+    } catch (const std::exception& e) {
+      log::Error(std::string("request handler failed: ") + e.what());
+      response = Response::Text(500, "internal error");
+    }
+    Write(std::move(response), keep_alive && !server_.stopping.load(), version, head);
+    server_.in_flight.fetch_sub(1);
+  }
+
+  void Write(Response response, bool keep_alive, unsigned version, bool head) {
+    auto res = std::make_shared<bhttp::response<bhttp::string_body>>(
+        static_cast<bhttp::status>(response.status), version);
+    res->set(bhttp::field::server, kServerName);
+    res->set(bhttp::field::content_type, response.content_type);
+    for (auto& [name, value] : response.headers) res->set(name, value);
+    res->keep_alive(keep_alive);
+    const std::size_t length = response.body.size();
+    if (!head) res->body() = std::move(response.body);
+    res->content_length(length);  // HEAD announces the length it would send
+    stream_.expires_after(server_.options.request_timeout);
+    bhttp::async_write(stream_, *res,
+                       [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+                         if (ec || !res->keep_alive()) return self->Close();
+                         self->ReadHeader();
+                       });
+  }
+
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.socket().close(ec);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  Server::Impl& server_;
+};
+
+}  // namespace
+
+void Server::Impl::Accept() {
+  acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+      log::Warn("accept failed: " + ec.message());
+    } else {
+      beast::error_code opt_ec;
+      socket.set_option(tcp::no_delay(true), opt_ec);
+      std::make_shared<Session>(std::move(socket), *this)->Start();
+    }
+    Accept();
+  });
+}
+
+Server::Server(ServerOptions options, Handler handler)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
+
+Server::~Server() = default;
+
+Status Server::Listen() {
+  const std::string& listen = impl_->options.listen;
+  const std::size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) {
+    return Status::InvalidArgument("--listen must be host:port, got \"" + listen + "\"");
+  }
+  std::string host = listen.substr(0, colon);
+  const std::string port = listen.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host.empty()) host = "0.0.0.0";
+  beast::error_code ec;
+  tcp::resolver resolver(impl_->ioc);
+  auto results = resolver.resolve(host, port, tcp::resolver::passive, ec);
+  if (ec || results.empty()) {
+    return Status::Unavailable("cannot resolve listen address " + listen + ": " + ec.message());
+  }
+  const tcp::endpoint endpoint = results.begin()->endpoint();
+  auto& acceptor = impl_->acceptor;
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return Status::Unavailable("cannot listen on " + listen + ": " + ec.message());
+  impl_->Accept();
+  return Status::Ok();
+}
+
+std::string Server::BoundAddress() const {
+  beast::error_code ec;
+  const auto endpoint = impl_->acceptor.local_endpoint(ec);
+  if (ec) return {};
+  return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+}
+
+void Server::Run() { impl_->ioc.run(); }
+
+void Server::Stop(std::chrono::milliseconds grace) {
+  impl_->stopping = true;
+  asio::post(impl_->ioc, [this] {
+    beast::error_code ec;
+    impl_->acceptor.close(ec);
+  });
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  while (impl_->in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  impl_->work.reset();
+  impl_->ioc.stop();
+}
+
+}  // namespace accumulator::http

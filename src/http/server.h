@@ -1,0 +1,51 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+#include "http/request.h"
+
+namespace accumulator::http {
+
+struct ServerOptions {
+  std::string listen = "0.0.0.0:8080";  // host:port; port 0 picks a free one
+  std::size_t max_body_bytes = 16 * 1024 * 1024;
+  std::size_t max_header_bytes = 64 * 1024;
+  std::chrono::seconds request_timeout{30};  // to receive one whole request
+  std::chrono::seconds idle_timeout{120};    // keep-alive wait for the next request
+};
+
+// HTTP/1.1 server on Boost.Beast: keep-alive, pipelining, chunked bodies,
+// Expect: 100-continue, HTTP/1.0, body and header limits, timeouts. An Upgrade: h2c
+// request is answered in HTTP/1.1. This is the only file that knows the HTTP library.
+// Threads are the caller's: each runs Run() until Stop().
+class Server {
+ public:
+  using Handler = std::function<Response(const Request&)>;
+
+  Server(ServerOptions options, Handler handler);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and listens. kUnavailable with the reason if the address cannot be used.
+  Status Listen();
+  // "host:port" actually bound (useful with port 0).
+  std::string BoundAddress() const;
+  // Serves until Stop(); call from as many threads as should serve.
+  void Run();
+  // Stops accepting, lets requests in flight finish (up to `grace`), then ends Run().
+  void Stop(std::chrono::milliseconds grace);
+
+  struct Impl;  // opaque: keeps Boost out of this header
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace accumulator::http
