@@ -85,8 +85,8 @@ std::optional<Flags> ParseFlags(int argc, char** argv, int& exit_code) {
       char* end = nullptr;
       const unsigned long long n = std::strtoull(v->c_str(), &end, 10);
       if (v->empty() || *end != '\0' || n == 0) {
-        std::cerr << "metrics-accumulator: " << name << " must be a positive integer, got \""
-                  << *v << "\"\n";
+        std::cerr << "metrics-accumulator: " << name << " must be a positive integer, got \"" << *v
+                  << "\"\n";
         return std::nullopt;
       }
       if (name == "--threads") {

@@ -1,8 +1,8 @@
 #include "app/reset_scheduler.h"
 
-#include <gtest/gtest.h>
-
 #include <cstdlib>
+
+#include <gtest/gtest.h>
 
 #include "config/config_loader.h"
 
@@ -16,8 +16,8 @@ config::Config Load(std::string_view text) {
 }
 
 TEST(ResetSchedulerTest, FiresOncePerScheduledTime) {
-  setenv("TZ", "UTC", 1);
-  tzset();
+  setenv("TZ", "UTC", 1);  // NOLINT(concurrency-mt-unsafe): before any thread
+  tzset();                 // NOLINT(concurrency-mt-unsafe)
   const auto config = Load(R"(metricGroups:
   a: {restartCronExpression: "0 0 0 ? * *"}
   b: {restartCronExpression: "*/10 * * * * *"}

@@ -22,12 +22,14 @@ std::vector<store::GroupSettings> StoreSettings(const config::Config& config) {
 
 void WarnAboutConfig(const config::Config& config) {
   if (!config.admin_api_key) {
-    log::Warn("global.adminApiKey is not set: reset and reload endpoints are open to anyone "
-              "who can reach the server");
+    log::Warn(
+        "global.adminApiKey is not set: reset and reload endpoints are open to anyone "
+        "who can reach the server");
   }
   if (!config.persistence.dir.empty()) {
-    log::Warn("global.persistence is set, but this version keeps series in memory only; "
-              "they do not survive a restart");
+    log::Warn(
+        "global.persistence is set, but this version keeps series in memory only; "
+        "they do not survive a restart");
   }
   std::map<std::string, std::string> owners;
   for (const config::GroupConfig& g : config.groups) {
@@ -79,8 +81,8 @@ Status Service::Start() {
   api_options.max_body_bytes = options_.max_body_bytes;
   api_options.version = options_.version;
   api_options.start_time = clock_.Now();
-  api_ = std::make_unique<http::Api>(store_, *config_, clock_, stats_, [this] { return Reload(); },
-                                     api_options);
+  api_ = std::make_unique<http::Api>(
+      store_, *config_, clock_, stats_, [this] { return Reload(); }, api_options);
   http::ServerOptions server_options;
   server_options.listen = options_.listen;
   server_options.max_body_bytes = options_.max_body_bytes;
@@ -88,17 +90,18 @@ Status Service::Start() {
       server_options, [this](const http::Request& r) { return api_->Handle(r); });
   if (Status s = server_->Listen(); !s.ok()) return s;
 
-  const unsigned n = options_.threads > 0 ? options_.threads
-                                          : std::max(2U, std::thread::hardware_concurrency());
+  const unsigned n =
+      options_.threads > 0 ? options_.threads : std::max(2U, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < n; ++i) threads_.emplace_back([this] { server_->Run(); });
-  threads_.emplace_back([this](std::stop_token stop) {
+  threads_.emplace_back([this](const std::stop_token& stop) {
     std::mutex mu;
     std::condition_variable_any cv;
     ResetScheduler scheduler;
     while (!stop.stop_requested()) {
       const TimePoint now = clock_.Now();
       for (const std::string& group : scheduler.Due(*config_->Get(), now)) {
-        if (store_.Reset(group).ok()) log::Info("metric group \"" + group + "\" reset by its restartCronExpression");
+        if (store_.Reset(group).ok())
+          log::Info("metric group \"" + group + "\" reset by its restartCronExpression");
       }
       store_.ExpireIdle();
       std::unique_lock lock(mu);
@@ -107,9 +110,8 @@ Status Service::Start() {
   });
   // No state to recover yet: the in-memory store is ready as soon as config is loaded.
   api_->SetReady(true);
-  log::Info("metrics-accumulator " + options_.version + " listening on " +
-            server_->BoundAddress() + " with " + std::to_string(groups) + " metric group(s) from " +
-            source);
+  log::Info("metrics-accumulator " + options_.version + " listening on " + server_->BoundAddress() +
+            " with " + std::to_string(groups) + " metric group(s) from " + source);
   return Status::Ok();
 }
 

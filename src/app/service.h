@@ -20,7 +20,7 @@ namespace accumulator::app {
 struct ServiceOptions {
   std::optional<std::string> config_file;  // none: the embedded default
   std::string listen = "0.0.0.0:8080";
-  std::size_t max_body_bytes = 16 * 1024 * 1024;
+  std::size_t max_body_bytes = std::size_t{16} * 1024 * 1024;
   unsigned threads = 0;  // 0: one per core
   std::string version;
 };

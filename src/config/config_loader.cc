@@ -1,24 +1,25 @@
 #include "config/config_loader.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <set>
 #include <sstream>
+#include <system_error>
 #include <vector>
+
+#include <yaml-cpp/yaml.h>
 
 #include "model/names.h"
 
 namespace accumulator::config {
 namespace {
 
-constexpr std::string_view kEmbeddedDefault = R"(# Embedded default configuration of metrics-accumulator.
+constexpr std::string_view kEmbeddedDefault =
+    R"(# Embedded default configuration of metrics-accumulator.
 global:
   hostAddress: localhost:8080
   seriesTtl: 1h
@@ -56,6 +57,14 @@ class Problems {
   std::string source_;
   std::vector<std::string> list_;
 };
+
+std::optional<std::size_t> ParsePositiveInteger(std::string_view text) {
+  std::size_t n = 0;
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, n);
+  if (ec != std::errc() || ptr != end || n == 0) return std::nullopt;
+  return n;
+}
 
 bool IsGroupName(std::string_view name) {
   static const std::regex kPattern("^[-a-zA-Z0-9_]+$");
@@ -148,7 +157,8 @@ void ParseGlobal(const YAML::Node& global, Config& config, GlobalDefaults& defau
       default_group_explicit = true;
     }
   }
-  if (auto n = global["adminApiKey"]) config.admin_api_key = KeyField(n, "global.adminApiKey", problems);
+  if (auto n = global["adminApiKey"])
+    config.admin_api_key = KeyField(n, "global.adminApiKey", problems);
   if (auto n = global["idempotencyWindow"]) {
     if (auto d = DurationField(n, "global.idempotencyWindow", problems)) {
       config.idempotency_window = *d;
@@ -178,8 +188,8 @@ void ParseGlobal(const YAML::Node& global, Config& config, GlobalDefaults& defau
   }
 }
 
-void ParseGroup(const std::string& yaml_key, const YAML::Node& node,
-                const GlobalDefaults& defaults, Config& config, Problems& problems) {
+void ParseGroup(const std::string& yaml_key, const YAML::Node& node, const GlobalDefaults& defaults,
+                Config& config, Problems& problems) {
   const std::string where = "metricGroups." + yaml_key;
   if (!node.IsMap()) {
     problems.Add(node, where, "must be a map");
@@ -202,14 +212,11 @@ void ParseGroup(const std::string& yaml_key, const YAML::Node& node,
   }
   if (auto n = node["apiKey"]) group.api_key = KeyField(n, where + ".apiKey", problems);
   if (auto n = node["maxTimeSeries"]) {
-    auto v = Scalar(n, where + ".maxTimeSeries", problems);
-    long long max = 0;
-    if (v) {
-      const auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), max);
-      if (ec != std::errc() || p != v->data() + v->size() || max <= 0) {
-        problems.Add(n, where + ".maxTimeSeries", "\"" + *v + "\" must be a positive integer");
+    if (auto v = Scalar(n, where + ".maxTimeSeries", problems)) {
+      if (auto max = ParsePositiveInteger(*v)) {
+        group.max_time_series = *max;
       } else {
-        group.max_time_series = static_cast<std::size_t>(max);
+        problems.Add(n, where + ".maxTimeSeries", "\"" + *v + "\" must be a positive integer");
       }
     }
   }
@@ -272,13 +279,26 @@ std::optional<std::chrono::seconds> ParseDuration(std::string_view text) {
       i += 2;
     } else {
       switch (text[i]) {
-        case 's': unit = 1; break;
-        case 'm': unit = 60; break;
-        case 'h': unit = 3600; break;
-        case 'd': unit = 86400; break;
-        case 'w': unit = 7 * 86400; break;
-        case 'y': unit = 365 * 86400; break;
-        default: return std::nullopt;
+        case 's':
+          unit = 1;
+          break;
+        case 'm':
+          unit = 60;
+          break;
+        case 'h':
+          unit = 3600;
+          break;
+        case 'd':
+          unit = 86400;
+          break;
+        case 'w':
+          unit = 7LL * 86400;
+          break;
+        case 'y':
+          unit = 365LL * 86400;
+          break;
+        default:
+          return std::nullopt;
       }
       ++i;
     }
@@ -296,7 +316,8 @@ const GroupConfig* Config::FindGroup(std::string_view name) const {
 
 std::string Config::RedactedText() const {
   // Block-style "apiKey: x" lines first, so comments and layout stay readable...
-  static const std::regex kKeyLine(R"(((?:^|\n)[ \t-]*(?:apiKey|adminApiKey)[ \t]*:[ \t]*)[^\n#]*)");
+  static const std::regex kKeyLine(
+      R"(((?:^|\n)[ \t-]*(?:apiKey|adminApiKey)[ \t]*:[ \t]*)[^\n#]*)");
   std::string text = std::regex_replace(source_text, kKeyLine, "$1<redacted>");
   // ...then every literal occurrence of a key, wherever the YAML put it (flow maps,
   // anchors, comments).
@@ -321,8 +342,8 @@ Result<Config> ParseConfig(std::string_view yaml_text, std::string_view source_n
     root = YAML::Load(std::string(yaml_text));
   } catch (const YAML::Exception& e) {
     return Status::FailedPrecondition("invalid configuration: " + std::string(source_name) + ":" +
-                                      std::to_string(e.mark.line + 1) + ": not valid YAML: " +
-                                      e.msg);
+                                      std::to_string(e.mark.line + 1) +
+                                      ": not valid YAML: " + e.msg);
   }
   Config config;
   config.source_text = std::string(yaml_text);
@@ -368,8 +389,9 @@ Result<Config> ParseConfig(std::string_view yaml_text, std::string_view source_n
 Result<Config> LoadConfigFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
+    const std::error_code error(errno, std::generic_category());
     return Status::FailedPrecondition("cannot read configuration file " + path + ": " +
-                                      std::strerror(errno));
+                                      error.message());
   }
   std::ostringstream text;
   text << in.rdbuf();

@@ -58,7 +58,8 @@ metricGroups:
     maxTimeSeries: 100
     apiKey: 0d98f65f-074b-4d56-b834-576e15a3bfa5
     restartCronExpression: "0 0 0 ? * *"
-)", "readme.yml");
+)",
+                            "readme.yml");
   ASSERT_TRUE(config.ok()) << config.status().message();
   EXPECT_EQ(config->groups[1].name, "metric-group");
 }
@@ -85,7 +86,8 @@ global:
 metricGroups:
   lambda: {seriesTtl: 90s}
   other: {name: other, seriesTtl: 0}
-)", "new.yml");
+)",
+                            "new.yml");
   ASSERT_TRUE(config.ok()) << config.status().message();
   EXPECT_EQ(config->default_group, "lambda");
   EXPECT_EQ(config->admin_api_key, "admin-secret");
@@ -107,7 +109,8 @@ metricGroups:
     maxTimeSeries: -3
     displayMetrics: maybe
     restartCronExpression: "0 0 *"
-)", "bad.yml");
+)",
+                            "bad.yml");
   ASSERT_FALSE(config.ok());
   const std::string& m = config.status().message();
   EXPECT_EQ(config.status().code(), StatusCode::kFailedPrecondition);
@@ -134,7 +137,8 @@ metricGroups:
   a: {name: a, apiKey: flow-key-456}
   b:
     apiKey: block-key-789
-)", "x.yml");
+)",
+                            "x.yml");
   ASSERT_TRUE(config.ok()) << config.status().message();
   const std::string text = config->RedactedText();
   EXPECT_EQ(text.find("admin-123"), std::string::npos) << text;

@@ -18,9 +18,9 @@ struct FieldSpec {
 
 constexpr std::array<const char*, 13> kMonthNames = {
     nullptr, "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
-constexpr std::array<const char*, 13> kDayNames = {"SUN", "MON", "TUE", "WED", "THU", "FRI",
-                                                   "SAT", nullptr, nullptr, nullptr, nullptr,
-                                                   nullptr, nullptr};
+constexpr std::array<const char*, 13> kDayNames = {"SUN",   "MON",   "TUE",   "WED",   "THU",
+                                                   "FRI",   "SAT",   nullptr, nullptr, nullptr,
+                                                   nullptr, nullptr, nullptr};
 
 std::vector<std::string_view> Split(std::string_view text, char sep) {
   std::vector<std::string_view> parts;
@@ -64,7 +64,8 @@ Status ParseField(std::string_view text, const FieldSpec& spec, bool is_day_of_w
     std::string_view range = part;
     if (const std::size_t slash = part.find('/'); slash != std::string_view::npos) {
       const std::string_view step_text = part.substr(slash + 1);
-      const auto [p, ec] = std::from_chars(step_text.data(), step_text.data() + step_text.size(), step);
+      const auto [p, ec] =
+          std::from_chars(step_text.data(), step_text.data() + step_text.size(), step);
       if (ec != std::errc() || p != step_text.data() + step_text.size() || step <= 0) {
         return fail("step must be a positive number");
       }
@@ -82,7 +83,8 @@ Status ParseField(std::string_view text, const FieldSpec& spec, bool is_day_of_w
     } else {
       if (!ParseNumber(range, spec, low)) {
         if (range == "L" || range.find('W') != std::string_view::npos ||
-            range.find('#') != std::string_view::npos || range.find('L') != std::string_view::npos) {
+            range.find('#') != std::string_view::npos ||
+            range.find('L') != std::string_view::npos) {
           return fail("the Quartz extensions L, W and # are not supported");
         }
         return fail("not a number");
@@ -154,21 +156,34 @@ std::optional<TimePoint> CronSchedule::NextAfter(TimePoint after) const {
       tm.tm_isdst = -1;
       t = std::mktime(&tm);
     };
-    if (!months_[static_cast<std::size_t>(tm.tm_mon + 1)]) {
-      jump([&] { tm.tm_mon += 1; tm.tm_mday = 1; tm.tm_hour = tm.tm_min = tm.tm_sec = 0; });
+    if (!months_[static_cast<std::size_t>(tm.tm_mon) + 1]) {
+      jump([&] {
+        tm.tm_mon += 1;
+        tm.tm_mday = 1;
+        tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+      });
       continue;
     }
     if (!days_of_month_[static_cast<std::size_t>(tm.tm_mday)] ||
         !days_of_week_[static_cast<std::size_t>(tm.tm_wday)]) {
-      jump([&] { tm.tm_mday += 1; tm.tm_hour = tm.tm_min = tm.tm_sec = 0; });
+      jump([&] {
+        tm.tm_mday += 1;
+        tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+      });
       continue;
     }
     if (!hours_[static_cast<std::size_t>(tm.tm_hour)]) {
-      jump([&] { tm.tm_hour += 1; tm.tm_min = tm.tm_sec = 0; });
+      jump([&] {
+        tm.tm_hour += 1;
+        tm.tm_min = tm.tm_sec = 0;
+      });
       continue;
     }
     if (!minutes_[static_cast<std::size_t>(tm.tm_min)]) {
-      jump([&] { tm.tm_min += 1; tm.tm_sec = 0; });
+      jump([&] {
+        tm.tm_min += 1;
+        tm.tm_sec = 0;
+      });
       continue;
     }
     if (!seconds_[static_cast<std::size_t>(tm.tm_sec)]) {

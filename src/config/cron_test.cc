@@ -1,9 +1,9 @@
 #include "config/cron.h"
 
-#include <gtest/gtest.h>
-
 #include <cstdlib>
 #include <ctime>
+
+#include <gtest/gtest.h>
 
 namespace accumulator::config {
 namespace {
@@ -11,8 +11,8 @@ namespace {
 class CronTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    setenv("TZ", "UTC", 1);
-    tzset();
+    setenv("TZ", "UTC", 1);  // NOLINT(concurrency-mt-unsafe): before any thread
+    tzset();                 // NOLINT(concurrency-mt-unsafe)
   }
   // 2024-03-15 10:20:30 UTC, a Friday.
   static TimePoint Base() { return std::chrono::system_clock::from_time_t(1710498030); }
@@ -31,7 +31,9 @@ class CronTest : public ::testing::Test {
   }
 };
 
-TEST_F(CronTest, UpstreamDailyMidnight) { EXPECT_EQ(Next("0 0 0 ? * *"), "2024-03-16 00:00:00 Sat"); }
+TEST_F(CronTest, UpstreamDailyMidnight) {
+  EXPECT_EQ(Next("0 0 0 ? * *"), "2024-03-16 00:00:00 Sat");
+}
 
 TEST_F(CronTest, EverySecondAndSteps) {
   EXPECT_EQ(Next("* * * * * *"), "2024-03-15 10:20:31 Fri");

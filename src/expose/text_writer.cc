@@ -20,8 +20,7 @@ void AppendEscapedHelp(std::string_view help, std::string& out) {
 
 // name{labels,extra_name="extra_value"} value\n
 void AppendSample(std::string_view name, std::string_view suffix, const model::Labels& labels,
-                  std::string_view extra_name, double extra_value, double value,
-                  std::string& out) {
+                  std::string_view extra_name, double extra_value, double value, std::string& out) {
   out += name;
   out += suffix;
   if (!labels.empty() || !extra_name.empty()) {
@@ -52,8 +51,10 @@ void AppendSample(std::string_view name, std::string_view suffix, const model::L
 std::string_view TextTypeName(model::MetricType type) {
   switch (type) {
     case model::MetricType::kInfo:
-    case model::MetricType::kStateset: return "gauge";
-    default: return model::TypeName(type);
+    case model::MetricType::kStateset:
+      return "gauge";
+    default:
+      return model::TypeName(type);
   }
 }
 
@@ -76,10 +77,17 @@ void AppendFloat(double value, std::string& out) {
 void AppendEscapedLabelValue(std::string_view value, std::string& out) {
   for (char c : value) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      default: out += c;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        out += c;
     }
   }
 }

@@ -1,9 +1,9 @@
 #include "expose/text_writer.h"
 
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <limits>
+
+#include <gtest/gtest.h>
 
 #include "parse/text_format.h"
 #include "support/builders.h"

@@ -86,8 +86,8 @@ Response Api::HandleStatusPage() {
       "<th>last push</th></tr>\n";
   for (const config::GroupConfig& group : config->groups) {
     auto stats = store_.Stats(group.name);
-    html += "<tr><td><a href=\"metrics/" + EscapeHtml(group.name) + "\">" +
-            EscapeHtml(group.name) + "</a></td><td>";
+    html += "<tr><td><a href=\"metrics/" + EscapeHtml(group.name) + "\">" + EscapeHtml(group.name) +
+            "</a></td><td>";
     html += stats.ok() ? std::to_string(stats->series) : "-";
     html += "</td><td>" + std::to_string(group.max_time_series) + "</td><td>" +
             FormatTtl(group.series_ttl) + "</td><td>";

@@ -97,8 +97,9 @@ Status Api::CheckAdminKey(const Request& request, const config::Config& config) 
   if (!config.admin_api_key) return Status::Ok();
   const std::string* key = request.Header("x-api-key");
   if (key == nullptr || !KeysEqual(*key, *config.admin_api_key)) {
-    return Status::Unauthenticated("this endpoint needs the admin key (global.adminApiKey) in "
-                                   "the X-API-KEY header");
+    return Status::Unauthenticated(
+        "this endpoint needs the admin key (global.adminApiKey) in "
+        "the X-API-KEY header");
   }
   return Status::Ok();
 }
@@ -150,11 +151,13 @@ Response Api::Handle(const Request& request) {
   if (route1("current-configurations")) {
     return is_get ? HandleCurrentConfiguration() : MethodNotAllowed("GET, HEAD");
   }
-  const bool is_health = route1("health") || (seg.size() == 2 && seg[0] == "-" && seg[1] == "healthy") ||
-                         (seg.size() == 3 && seg[0] == "api" && seg[1] == "v1" && seg[2] == "liveness");
+  const bool is_health =
+      route1("health") || (seg.size() == 2 && seg[0] == "-" && seg[1] == "healthy") ||
+      (seg.size() == 3 && seg[0] == "api" && seg[1] == "v1" && seg[2] == "liveness");
   if (is_health) return is_get ? Response::Text(200, "OK") : MethodNotAllowed("GET, HEAD");
-  const bool is_ready = route1("ready") || (seg.size() == 2 && seg[0] == "-" && seg[1] == "ready") ||
-                        (seg.size() == 3 && seg[0] == "api" && seg[1] == "v1" && seg[2] == "readiness");
+  const bool is_ready =
+      route1("ready") || (seg.size() == 2 && seg[0] == "-" && seg[1] == "ready") ||
+      (seg.size() == 3 && seg[0] == "api" && seg[1] == "v1" && seg[2] == "readiness");
   if (is_ready) {
     if (!is_get) return MethodNotAllowed("GET, HEAD");
     return ready_ ? Response::Text(200, "OK")

@@ -19,7 +19,7 @@ namespace accumulator::http {
 
 struct ApiOptions {
   parse::Limits limits;
-  std::size_t max_body_bytes = 16 * 1024 * 1024;  // also bounds decompressed bodies
+  std::size_t max_body_bytes = std::size_t{16} * 1024 * 1024;  // also bounds decompressed bodies
   std::string version;
   TimePoint start_time{};
 };
@@ -32,8 +32,8 @@ class Api {
   using ReloadFunction = std::function<Status()>;
 
   // `store`, `config`, `clock` and `stats` must outlive the Api.
-  Api(store::SeriesStore& store, config::ConfigHolder& config, const Clock& clock,
-      ApiStats& stats, ReloadFunction reload, ApiOptions options);
+  Api(store::SeriesStore& store, config::ConfigHolder& config, const Clock& clock, ApiStats& stats,
+      ReloadFunction reload, ApiOptions options);
 
   Response Handle(const Request& request);
 

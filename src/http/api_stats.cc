@@ -47,14 +47,18 @@ bool ApiStats::CountExpositionConflict(std::string_view family, std::string_view
 
 std::vector<model::Family> ApiStats::Families() const {
   using model::MetricType;
-  model::Family accepted{"metrics_accumulator_pushes_accepted_total", MetricType::kCounter,
-                         "Pushes applied, by metric group.", {}};
-  model::Family rejected{"metrics_accumulator_pushes_rejected_total", MetricType::kCounter,
-                         "Pushes refused, by metric group (\"\" when unknown) and reason.", {}};
+  model::Family accepted{"metrics_accumulator_pushes_accepted_total",
+                         MetricType::kCounter,
+                         "Pushes applied, by metric group.",
+                         {}};
+  model::Family rejected{"metrics_accumulator_pushes_rejected_total",
+                         MetricType::kCounter,
+                         "Pushes refused, by metric group (\"\" when unknown) and reason.",
+                         {}};
   {
     ReaderLock lock(mu_);
     for (const auto& [key, counter] : pushes_) {
-      const double v = static_cast<double>(counter->load(std::memory_order_relaxed));
+      const auto v = static_cast<double>(counter->load(std::memory_order_relaxed));
       if (key.second == "ok") {
         accepted.series.push_back(Sample({{"group", key.first}}, v));
       } else {
@@ -62,21 +66,29 @@ std::vector<model::Family> ApiStats::Families() const {
       }
     }
   }
-  model::Family scrape{"metrics_accumulator_scrape_duration_seconds", MetricType::kSummary,
-                       "Time spent answering scrapes of /metrics and /metrics/{group}.", {}};
-  scrape.series.push_back(model::Series{
-      {},
-      model::SummaryValue{{}, static_cast<double>(scrape_micros_.load()) / 1e6,
-                          static_cast<double>(scrapes_.load())},
-      {}});
-  model::Family reloads{"metrics_accumulator_config_reloads_total", MetricType::kCounter,
-                        "Configuration reloads, by result.", {}};
+  model::Family scrape{"metrics_accumulator_scrape_duration_seconds",
+                       MetricType::kSummary,
+                       "Time spent answering scrapes of /metrics and /metrics/{group}.",
+                       {}};
+  scrape.series.push_back(
+      model::Series{{},
+                    model::SummaryValue{{},
+                                        static_cast<double>(scrape_micros_.load()) / 1e6,
+                                        static_cast<double>(scrapes_.load())},
+                    {}});
+  model::Family reloads{"metrics_accumulator_config_reloads_total",
+                        MetricType::kCounter,
+                        "Configuration reloads, by result.",
+                        {}};
   reloads.series.push_back(Sample({{"result", "failure"}}, static_cast<double>(reloads_failed_)));
   reloads.series.push_back(Sample({{"result", "success"}}, static_cast<double>(reloads_ok_)));
-  model::Family last_ok{"metrics_accumulator_config_last_reload_successful", MetricType::kGauge,
-                        "1 if the last configuration reload succeeded.", {}};
+  model::Family last_ok{"metrics_accumulator_config_last_reload_successful",
+                        MetricType::kGauge,
+                        "1 if the last configuration reload succeeded.",
+                        {}};
   last_ok.series.push_back(Sample({}, last_reload_ok_ ? 1 : 0));
-  model::Family conflicts{"metrics_accumulator_exposition_conflicts_total", MetricType::kCounter,
+  model::Family conflicts{"metrics_accumulator_exposition_conflicts_total",
+                          MetricType::kCounter,
                           "Series or families left out of /metrics because an earlier group "
                           "holds the same name with another type or the same series.",
                           {}};

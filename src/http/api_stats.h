@@ -31,8 +31,8 @@ class ApiStats {
 
  private:
   mutable Mutex mu_;
-  std::map<std::pair<std::string, std::string>, std::unique_ptr<std::atomic<std::uint64_t>>>
-      pushes_ MA_GUARDED_BY(mu_);
+  std::map<std::pair<std::string, std::string>, std::unique_ptr<std::atomic<std::uint64_t>>> pushes_
+      MA_GUARDED_BY(mu_);
   std::set<std::string> logged_conflicts_ MA_GUARDED_BY(mu_);
   std::atomic<std::uint64_t> scrapes_{0};
   std::atomic<std::uint64_t> scrape_micros_{0};

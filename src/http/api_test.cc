@@ -43,13 +43,14 @@ class ApiTest : public ::testing::Test {
   ApiTest()
       : store_(clock_),
         holder_(Load(kConfig)),
-        api_(store_, holder_, clock_, stats_, [this] { return reload_result_; },
-             ApiOptions{{}, 1 << 20, "test", clock_.Now()}) {
+        api_(
+            store_, holder_, clock_, stats_, [this] { return reload_result_; },
+            ApiOptions{{}, 1 << 20, "test", clock_.Now()}) {
     store_.Configure(SettingsOf(*holder_.Get()));
     api_.SetReady(true);
   }
 
-  Response Call(std::string method, std::string path, std::string body = "",
+  Response Call(std::string method, const std::string& path, std::string body = "",
                 std::vector<std::pair<std::string, std::string>> headers = {}) {
     Request r;
     r.method = std::move(method);
@@ -60,7 +61,7 @@ class ApiTest : public ::testing::Test {
     r.headers = std::move(headers);
     return api_.Handle(r);
   }
-  Response Push(std::string group, std::string body, std::string key = "secret-1") {
+  Response Push(const std::string& group, std::string body, std::string key = "secret-1") {
     return Call("POST", "/update/" + group, std::move(body), {{"x-api-key", key}});
   }
 
@@ -74,7 +75,8 @@ class ApiTest : public ::testing::Test {
 
 TEST_F(ApiTest, UpstreamReadmeExamplePushedTwiceReadsTen) {
   const std::string body =
-      "# TYPE test_total counter\n# HELP test_total\ntest_total {span_id=\"321\",trace_id=\"123\"} 5.0";
+      "# TYPE test_total counter\n# HELP test_total\ntest_total {span_id=\"321\",trace_id=\"123\"} "
+      "5.0";
   EXPECT_EQ(Push("default", body).status, 201);
   EXPECT_EQ(Push("default", body).status, 201);
   Response r = Call("GET", "/metrics/default");
@@ -101,8 +103,8 @@ TEST_F(ApiTest, ErrorsMapToStatusCodes) {
   EXPECT_EQ(Push("default", "# TYPE c gauge\nc 1\n").status, 409);
   EXPECT_EQ(Push("default", "x 1\ny 1\nz 1\n").status, 422);  // 1 + 3 > 3
   EXPECT_EQ(Push("default", "").status, 400);
-  EXPECT_EQ(Call("POST", "/update/default", "a 1", {{"x-api-key", "secret-1"},
-                                                    {"content-type", "application/json"}})
+  EXPECT_EQ(Call("POST", "/update/default", "a 1",
+                 {{"x-api-key", "secret-1"}, {"content-type", "application/json"}})
                 .status,
             415);
   EXPECT_EQ(Call("GET", "/update/default").status, 405);
@@ -159,8 +161,10 @@ TEST_F(ApiTest, ConfigurationViewsNeverShowKeys) {
 TEST_F(ApiTest, ScrapeAllMergesDisplayedGroupsFirstWins) {
   ASSERT_EQ(Push("default", "# TYPE shared gauge\nshared 1\n# TYPE typed gauge\ntyped 1\n").status,
             201);
-  ASSERT_EQ(Push("second", "# TYPE shared gauge\nshared 2\nshared{x=\"y\"} 3\n"
-                           "# TYPE typed counter\ntyped 5\n", "")
+  ASSERT_EQ(Push("second",
+                 "# TYPE shared gauge\nshared 2\nshared{x=\"y\"} 3\n"
+                 "# TYPE typed counter\ntyped 5\n",
+                 "")
                 .status,
             201);
   ASSERT_EQ(Push("hidden", "secret_metric 1\n", "").status, 201);
@@ -184,7 +188,8 @@ TEST_F(ApiTest, RejectionsAreCountedByReason) {
   (void)Push("ghost", "a 1\n");
   Response r = Call("GET", "/metrics");
   EXPECT_NE(r.body.find("pushes_rejected_total{group=\"default\",reason=\"bad_request\"} 1"),
-            std::string::npos) << r.body;
+            std::string::npos)
+      << r.body;
   EXPECT_NE(r.body.find("pushes_rejected_total{group=\"default\",reason=\"unauthorized\"} 1"),
             std::string::npos);
   EXPECT_NE(r.body.find("pushes_rejected_total{group=\"\",reason=\"unknown_group\"} 1"),
@@ -192,8 +197,8 @@ TEST_F(ApiTest, RejectionsAreCountedByReason) {
 }
 
 TEST_F(ApiTest, HealthAndReadiness) {
-  for (const char* path : {"/health", "/-/healthy", "/api/v1/liveness", "/ready", "/-/ready",
-                           "/api/v1/readiness"}) {
+  for (const char* path :
+       {"/health", "/-/healthy", "/api/v1/liveness", "/ready", "/-/ready", "/api/v1/readiness"}) {
     EXPECT_EQ(Call("GET", path).status, 200) << path;
   }
   api_.SetReady(false);

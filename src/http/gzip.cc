@@ -1,9 +1,9 @@
 #include "http/gzip.h"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <cctype>
+
+#include <zlib.h>
 
 namespace accumulator::http {
 namespace {

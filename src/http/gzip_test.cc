@@ -22,8 +22,7 @@ TEST(GzipTest, StopsABombAtTheLimit) {
 }
 
 TEST(GzipTest, RejectsCorruptAndTruncatedData) {
-  EXPECT_EQ(GzipDecompress("not gzip at all", 1024).status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(GzipDecompress("not gzip at all", 1024).status().code(), StatusCode::kInvalidArgument);
   const std::string packed = GzipCompress("hello world, hello world");
   EXPECT_EQ(GzipDecompress(packed.substr(0, packed.size() / 2), 1024).status().code(),
             StatusCode::kInvalidArgument);

@@ -15,9 +15,9 @@ namespace {
 std::string MediaType(const std::string* content_type) {
   if (content_type == nullptr) return {};
   std::string media = content_type->substr(0, content_type->find(';'));
-  media.erase(std::remove_if(media.begin(), media.end(),
-                             [](unsigned char c) { return std::isspace(c); }),
-              media.end());
+  media.erase(
+      std::remove_if(media.begin(), media.end(), [](unsigned char c) { return std::isspace(c); }),
+      media.end());
   std::transform(media.begin(), media.end(), media.begin(),
                  [](unsigned char c) { return std::tolower(c); });
   return media;
@@ -50,8 +50,8 @@ Response Api::HandleUpdate(const Request& request, std::string_view group_name) 
                                             group->name + "\""));
     }
     if (!KeysEqual(*key, *group->api_key)) {
-      return reject(Status::Unauthenticated("wrong API key for metric group \"" + group->name +
-                                            "\""));
+      return reject(
+          Status::Unauthenticated("wrong API key for metric group \"" + group->name + "\""));
     }
   }
   const std::string media = MediaType(request.Header("content-type"));

@@ -37,7 +37,8 @@ Response Api::ScrapeResponse(const Request& request, const std::vector<model::Fa
 Response Api::HandleGroupScrape(const Request& request, std::string_view group) {
   const TimePoint started = clock_.Now();
   auto families = store_.Snapshot(group);
-  if (!families.ok()) return Response::Text(HttpStatusOf(families.status()), families.status().message());
+  if (!families.ok())
+    return Response::Text(HttpStatusOf(families.status()), families.status().message());
   return ScrapeResponse(request, *families, started);
 }
 
@@ -101,24 +102,38 @@ Response Api::HandleScrapeAll(const Request& request) {
 std::vector<model::Family> Api::SelfMetrics(const config::Config& config) const {
   using model::MetricType;
   std::vector<model::Family> out = stats_.Families();
-  model::Family build{"metrics_accumulator_build_info", MetricType::kGauge,
-                      "Version of this metrics-accumulator; always 1.", {}};
+  model::Family build{"metrics_accumulator_build_info",
+                      MetricType::kGauge,
+                      "Version of this metrics-accumulator; always 1.",
+                      {}};
   build.series.push_back(Sample({{"version", options_.version}}, 1));
-  model::Family start{"metrics_accumulator_start_time_seconds", MetricType::kGauge,
-                      "Unix time the server started.", {}};
+  model::Family start{"metrics_accumulator_start_time_seconds",
+                      MetricType::kGauge,
+                      "Unix time the server started.",
+                      {}};
   start.series.push_back(Sample({}, ToUnixSeconds(options_.start_time)));
-  model::Family series{"metrics_accumulator_series", MetricType::kGauge,
-                       "Series stored, by metric group.", {}};
-  model::Family limit{"metrics_accumulator_series_limit", MetricType::kGauge,
-                      "maxTimeSeries of each metric group.", {}};
-  model::Family expired{"metrics_accumulator_series_expired_total", MetricType::kCounter,
-                        "Series dropped after their group's seriesTtl without a push.", {}};
-  model::Family resets{"metrics_accumulator_group_resets_total", MetricType::kCounter,
-                       "Group wipes by restartCronExpression or the reset endpoint.", {}};
-  model::Family last_push{"metrics_accumulator_last_push_timestamp_seconds", MetricType::kGauge,
-                          "Unix time of the last accepted push, by metric group.", {}};
-  model::Family ready{"metrics_accumulator_ready", MetricType::kGauge,
-                      "1 once configuration and stored state are loaded.", {}};
+  model::Family series{
+      "metrics_accumulator_series", MetricType::kGauge, "Series stored, by metric group.", {}};
+  model::Family limit{"metrics_accumulator_series_limit",
+                      MetricType::kGauge,
+                      "maxTimeSeries of each metric group.",
+                      {}};
+  model::Family expired{"metrics_accumulator_series_expired_total",
+                        MetricType::kCounter,
+                        "Series dropped after their group's seriesTtl without a push.",
+                        {}};
+  model::Family resets{"metrics_accumulator_group_resets_total",
+                       MetricType::kCounter,
+                       "Group wipes by restartCronExpression or the reset endpoint.",
+                       {}};
+  model::Family last_push{"metrics_accumulator_last_push_timestamp_seconds",
+                          MetricType::kGauge,
+                          "Unix time of the last accepted push, by metric group.",
+                          {}};
+  model::Family ready{"metrics_accumulator_ready",
+                      MetricType::kGauge,
+                      "1 once configuration and stored state are loaded.",
+                      {}};
   ready.series.push_back(Sample({}, ready_ ? 1 : 0));
   for (const config::GroupConfig& group : config.groups) {
     auto stats = store_.Stats(group.name);
@@ -132,7 +147,8 @@ std::vector<model::Family> Api::SelfMetrics(const config::Config& config) const 
       last_push.series.push_back(Sample(labels, ToUnixSeconds(stats->last_push)));
     }
   }
-  for (model::Family* f : {&build, &start, &series, &limit, &expired, &resets, &last_push, &ready}) {
+  for (model::Family* f :
+       {&build, &start, &series, &limit, &expired, &resets, &last_push, &ready}) {
     if (!f->series.empty()) out.push_back(std::move(*f));
   }
   return out;

@@ -4,17 +4,17 @@
 // to its own string_view). Only this file includes Beast.
 #define BOOST_BEAST_USE_STD_STRING_VIEW
 
+#include <algorithm>
+#include <cctype>
+#include <optional>
+#include <thread>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/version.hpp>
-
-#include <algorithm>
-#include <cctype>
-#include <optional>
-#include <thread>
 
 #include "common/log.h"
 
@@ -66,8 +66,7 @@ namespace {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Server::Impl& server)
-      : stream_(std::move(socket)), server_(server) {}
+  Session(tcp::socket socket, Server::Impl& server) : stream_(std::move(socket)), server_(server) {}
 
   void Start() { ReadHeader(); }
 
@@ -77,10 +76,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(server_.options.max_body_bytes);
     parser_->header_limit(static_cast<std::uint32_t>(server_.options.max_header_bytes));
     stream_.expires_after(server_.options.idle_timeout);
-    bhttp::async_read_header(stream_, buffer_, *parser_,
-                             [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                               self->OnHeader(ec);
-                             });
+    bhttp::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
   }
 
   void OnHeader(beast::error_code ec) {
@@ -116,8 +114,8 @@ class Session : public std::enable_shared_from_this<Session> {
       return Close();
     }
     if (ec == bhttp::error::body_limit) {
-      return SendError(413, "request body exceeds " +
-                                std::to_string(server_.options.max_body_bytes) + " bytes");
+      return SendError(
+          413, "request body exceeds " + std::to_string(server_.options.max_body_bytes) + " bytes");
     }
     if (ec == bhttp::error::header_limit) {
       return SendError(431, "request headers exceed " +

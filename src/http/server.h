@@ -14,8 +14,8 @@ namespace accumulator::http {
 
 struct ServerOptions {
   std::string listen = "0.0.0.0:8080";  // host:port; port 0 picks a free one
-  std::size_t max_body_bytes = 16 * 1024 * 1024;
-  std::size_t max_header_bytes = 64 * 1024;
+  std::size_t max_body_bytes = std::size_t{16} * 1024 * 1024;
+  std::size_t max_header_bytes = std::size_t{64} * 1024;
   std::chrono::seconds request_timeout{30};  // to receive one whole request
   std::chrono::seconds idle_timeout{120};    // keep-alive wait for the next request
 };

@@ -11,7 +11,7 @@ namespace accumulator::model {
 struct Label {
   std::string name;
   std::string value;
-  auto operator<=>(const Label&) const = default;
+  auto operator<=>(const Label&) const = default;  // NOLINT(modernize-use-nullptr): tidy 14 bug
 };
 
 // A label set kept sorted by name, names unique: the canonical form that makes two

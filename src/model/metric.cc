@@ -6,21 +6,28 @@ namespace accumulator::model {
 
 std::string_view TypeName(MetricType type) {
   switch (type) {
-    case MetricType::kCounter: return "counter";
-    case MetricType::kGauge: return "gauge";
-    case MetricType::kHistogram: return "histogram";
-    case MetricType::kSummary: return "summary";
-    case MetricType::kUntyped: return "untyped";
-    case MetricType::kInfo: return "info";
-    case MetricType::kStateset: return "stateset";
+    case MetricType::kCounter:
+      return "counter";
+    case MetricType::kGauge:
+      return "gauge";
+    case MetricType::kHistogram:
+      return "histogram";
+    case MetricType::kSummary:
+      return "summary";
+    case MetricType::kUntyped:
+      return "untyped";
+    case MetricType::kInfo:
+      return "info";
+    case MetricType::kStateset:
+      return "stateset";
   }
   return "untyped";
 }
 
 std::optional<MetricType> ParseTypeName(std::string_view name) {
-  for (MetricType t : {MetricType::kCounter, MetricType::kGauge, MetricType::kHistogram,
-                       MetricType::kSummary, MetricType::kUntyped, MetricType::kInfo,
-                       MetricType::kStateset}) {
+  for (MetricType t :
+       {MetricType::kCounter, MetricType::kGauge, MetricType::kHistogram, MetricType::kSummary,
+        MetricType::kUntyped, MetricType::kInfo, MetricType::kStateset}) {
     if (TypeName(t) == name) return t;
   }
   if (name == "unknown") return MetricType::kUntyped;  // OpenMetrics' word for untyped
@@ -35,9 +42,12 @@ std::size_t Push::SeriesCount() const {
 
 bool ValueMatchesType(const Value& value, MetricType type) {
   switch (type) {
-    case MetricType::kHistogram: return std::holds_alternative<HistogramValue>(value);
-    case MetricType::kSummary: return std::holds_alternative<SummaryValue>(value);
-    default: return std::holds_alternative<ScalarValue>(value);
+    case MetricType::kHistogram:
+      return std::holds_alternative<HistogramValue>(value);
+    case MetricType::kSummary:
+      return std::holds_alternative<SummaryValue>(value);
+    default:
+      return std::holds_alternative<ScalarValue>(value);
   }
 }
 

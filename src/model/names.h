@@ -5,8 +5,8 @@
 namespace accumulator::model {
 
 // Prometheus naming rules (https://prometheus.io/docs/concepts/data_model/).
-bool IsValidMetricName(std::string_view name);  // [a-zA-Z_:][a-zA-Z0-9_:]*
-bool IsValidLabelName(std::string_view name);   // [a-zA-Z_][a-zA-Z0-9_]*
+bool IsValidMetricName(std::string_view name);    // [a-zA-Z_:][a-zA-Z0-9_:]*
+bool IsValidLabelName(std::string_view name);     // [a-zA-Z_][a-zA-Z0-9_]*
 bool IsReservedLabelName(std::string_view name);  // starts with "__"
 bool IsValidUtf8(std::string_view text);
 

@@ -30,11 +30,11 @@ TEST(NamesTest, MetadataLabelsAreRecognised) {
 TEST(NamesTest, Utf8ValidationRejectsBrokenSequences) {
   EXPECT_TRUE(IsValidUtf8("plain"));
   EXPECT_TRUE(IsValidUtf8("h\xC3\xA9llo \xE2\x82\xAC \xF0\x9F\x98\x80"));
-  EXPECT_FALSE(IsValidUtf8("\xC3"));            // truncated
-  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));        // overlong
-  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));    // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xC3"));          // truncated
+  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));      // overlong
+  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));  // surrogate
   EXPECT_FALSE(IsValidUtf8("\xFF"));
-  EXPECT_FALSE(IsValidUtf8("ab\xE2\x82"));      // truncated at end
+  EXPECT_FALSE(IsValidUtf8("ab\xE2\x82"));  // truncated at end
 }
 
 }  // namespace

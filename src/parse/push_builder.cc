@@ -46,8 +46,7 @@ PushBuilder::PendingFamily& PushBuilder::FamilyFor(std::string_view name, std::s
   return f;
 }
 
-Status PushBuilder::DeclareType(std::string_view family, model::MetricType type,
-                                std::size_t line) {
+Status PushBuilder::DeclareType(std::string_view family, model::MetricType type, std::size_t line) {
   if (!model::IsValidMetricName(family)) {
     return Status::InvalidArgument(LinePrefix(line) + "invalid metric name \"" +
                                    std::string(family) + "\" in TYPE line");
@@ -123,8 +122,8 @@ Status PushBuilder::AddSample(std::string_view name, model::Labels labels, doubl
                                    std::to_string(limits_.max_name_length) + " bytes");
   }
   if (!model::IsValidMetricName(name)) {
-    return Status::InvalidArgument(LinePrefix(line) + "invalid metric name \"" +
-                                   std::string(name) + "\"");
+    return Status::InvalidArgument(LinePrefix(line) + "invalid metric name \"" + std::string(name) +
+                                   "\"");
   }
   if (labels.size() > limits_.max_labels_per_series) {
     return Status::InvalidArgument(LinePrefix(line) + "more than " +
@@ -173,8 +172,8 @@ Status PushBuilder::AddSample(std::string_view name, model::Labels labels, doubl
     }
     if (part == Part::kBucket) {
       if (model::FindLabel(labels, "le") == nullptr) {
-        return Status::InvalidArgument(LinePrefix(line) + "bucket of histogram \"" +
-                                       family->name + "\" has no \"le\" label");
+        return Status::InvalidArgument(LinePrefix(line) + "bucket of histogram \"" + family->name +
+                                       "\" has no \"le\" label");
       }
       bound = TakeBoundLabel(labels, "le");
       if (!bound || std::isnan(*bound)) {
@@ -194,14 +193,15 @@ Status PushBuilder::AddSample(std::string_view name, model::Labels labels, doubl
     }
   }
 
-  auto [it, inserted] = family->series.try_emplace(std::move(labels));
-  PendingSeries& s = it->second;
-  if (inserted) s.first_line = line;
+  auto emplaced = family->series.try_emplace(std::move(labels));
+  const model::Labels& series_labels = emplaced.first->first;
+  PendingSeries& s = emplaced.first->second;
+  if (emplaced.second) s.first_line = line;
   for (model::Label& m : metadata) model::SetLabel(s.metadata, m.name, m.value);
 
   const auto duplicate = [&] {
     return Status::InvalidArgument(LinePrefix(line) + "duplicate sample for series " +
-                                   model::DescribeSeries(name, it->first));
+                                   model::DescribeSeries(name, series_labels));
   };
   const std::size_t max_buckets = limits_.max_buckets_per_histogram;
   switch (part) {
@@ -238,7 +238,8 @@ Status PushBuilder::AddSample(std::string_view name, model::Labels labels, doubl
       if (s.count) return duplicate();
       s.count = value;
       break;
-    case Part::kCreated: break;
+    case Part::kCreated:
+      break;
   }
   return Status::Ok();
 }
@@ -275,10 +276,9 @@ Status PushBuilder::FinishSeries(const PendingFamily& family, const model::Label
   }
   if (family.type == model::MetricType::kSummary) {
     model::SummaryValue sv;
-    std::sort(pending.quantiles.begin(), pending.quantiles.end(),
-              [](const model::Quantile& a, const model::Quantile& b) {
-                return a.quantile < b.quantile;
-              });
+    std::sort(
+        pending.quantiles.begin(), pending.quantiles.end(),
+        [](const model::Quantile& a, const model::Quantile& b) { return a.quantile < b.quantile; });
     sv.quantiles = std::move(pending.quantiles);
     sv.sum = pending.sum.value_or(0);
     sv.count = pending.count.value_or(0);

@@ -11,8 +11,8 @@ namespace {
 
 bool IsBlank(char c) { return c == ' ' || c == '\t'; }
 bool IsNameChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '_' || c == ':';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == ':';
 }
 
 // A cursor over one line, with the line number for messages.
@@ -70,7 +70,7 @@ std::string UnescapeHelp(std::string_view text) {
 }
 
 Status ParseComment(LineCursor& cur, PushBuilder& builder) {
-  cur.Advance();  // '#'
+  cur.Advance();                                                 // '#'
   if (cur.AtEnd() || !IsBlank(cur.Peek())) return Status::Ok();  // "#foo": a plain comment
   cur.SkipBlanks();
   const std::string_view keyword = cur.Token();
@@ -112,9 +112,15 @@ Status ParseLabelValue(LineCursor& cur, std::string& value) {
     const char e = cur.Peek();
     cur.Advance();
     switch (e) {
-      case '\\': value += '\\'; break;
-      case '"': value += '"'; break;
-      case 'n': value += '\n'; break;
+      case '\\':
+        value += '\\';
+        break;
+      case '"':
+        value += '"';
+        break;
+      case 'n':
+        value += '\n';
+        break;
       default:
         return cur.Error(std::string("invalid escape sequence '\\") + e + "' in label value");
     }

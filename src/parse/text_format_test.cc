@@ -1,10 +1,10 @@
 #include "parse/text_format.h"
 
-#include <gtest/gtest.h>
-
 #include <cctype>
 #include <cmath>
 #include <ostream>
+
+#include <gtest/gtest.h>
 
 namespace accumulator::parse {
 namespace {
@@ -118,8 +118,8 @@ TEST(TextFormatTest, DropsCreatedCompanionFamilies) {
 }
 
 TEST(TextFormatTest, SeparatesMetadataLabelsFromIdentity) {
-  auto push = ParseText("# TYPE g gauge\ng{a=\"1\",_metrics_accumulator_latest=\"17\"} 4\n",
-                        Limits{});
+  auto push =
+      ParseText("# TYPE g gauge\ng{a=\"1\",_metrics_accumulator_latest=\"17\"} 4\n", Limits{});
   ASSERT_TRUE(push.ok());
   const auto& s = push->families[0].series[0];
   EXPECT_EQ(s.labels, (model::Labels{{"a", "1"}}));
@@ -153,8 +153,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"m{a=\"1\"\n", "line 1: label set is not closed"},
         BadInput{"m{a=\"x} 1\n", "not closed with '\"'"},
         BadInput{"m{a=\"\\q\"} 1\n", "invalid escape sequence"},
-        BadInput{"m abc\n", "invalid value \"abc\""},
-        BadInput{"m\n", "missing value"},
+        BadInput{"m abc\n", "invalid value \"abc\""}, BadInput{"m\n", "missing value"},
         BadInput{"m 1 2 3\n", "unexpected text after the timestamp"},
         BadInput{"m 1 xyz\n", "invalid timestamp"},
         BadInput{"m{a=\"1\",a=\"2\"} 1\n", "label name repeats"},

@@ -11,8 +11,7 @@ namespace {
 
 bool IsCount(double v) { return std::isfinite(v) && v >= 0; }
 
-Status BadValue(const model::Family& family, const model::Series& pushed,
-                const std::string& what) {
+Status BadValue(const model::Family& family, const model::Series& pushed, const std::string& what) {
   return Status::InvalidArgument(model::DescribeSeries(family.name, pushed.labels) + ": " + what);
 }
 
@@ -27,13 +26,14 @@ std::optional<double> LatestStamp(const model::Series& pushed) {
 Status CheckPushed(const model::Family& family, const model::Series& pushed) {
   const model::MetricType type = family.type;
   if (!model::ValueMatchesType(pushed.value, type)) {
-    return BadValue(family, pushed, "value does not fit metric type " + std::string(TypeName(type)));
+    return BadValue(family, pushed,
+                    "value does not fit metric type " + std::string(TypeName(type)));
   }
   if (const std::string* latest = model::FindLabel(pushed.metadata, model::kLatestLabel)) {
     const auto stamp = LatestStamp(pushed);
     if (!stamp || std::isnan(*stamp)) {
-      return BadValue(family, pushed, "label _metrics_accumulator_latest=\"" + *latest +
-                                  "\" is not a number");
+      return BadValue(family, pushed,
+                      "label _metrics_accumulator_latest=\"" + *latest + "\" is not a number");
     }
   }
   switch (type) {
@@ -41,27 +41,31 @@ Status CheckPushed(const model::Family& family, const model::Series& pushed) {
       // A counter push is an increment; a negative or non-finite one would corrupt the sum.
       const double v = std::get<model::ScalarValue>(pushed.value).value;
       if (!IsCount(v)) {
-        return BadValue(family, pushed, "counter increment must be a finite number >= 0, got " +
-                                    std::to_string(v));
+        return BadValue(family, pushed,
+                        "counter increment must be a finite number >= 0, got " + std::to_string(v));
       }
       return Status::Ok();
     }
     case model::MetricType::kHistogram: {
       const auto& h = std::get<model::HistogramValue>(pushed.value);
       for (double c : h.bucket_counts) {
-        if (!IsCount(c)) return BadValue(family, pushed, "histogram bucket counts must be finite and >= 0");
+        if (!IsCount(c))
+          return BadValue(family, pushed, "histogram bucket counts must be finite and >= 0");
       }
-      if (!IsCount(h.count)) return BadValue(family, pushed, "histogram _count must be finite and >= 0");
+      if (!IsCount(h.count))
+        return BadValue(family, pushed, "histogram _count must be finite and >= 0");
       if (std::isnan(h.sum)) return BadValue(family, pushed, "histogram _sum must be a number");
       return Status::Ok();
     }
     case model::MetricType::kSummary: {
       const auto& s = std::get<model::SummaryValue>(pushed.value);
-      if (!IsCount(s.count)) return BadValue(family, pushed, "summary _count must be finite and >= 0");
+      if (!IsCount(s.count))
+        return BadValue(family, pushed, "summary _count must be finite and >= 0");
       if (std::isnan(s.sum)) return BadValue(family, pushed, "summary _sum must be a number");
       return Status::Ok();
     }
-    default: return Status::Ok();  // gauges may hold any value, NaN included
+    default:
+      return Status::Ok();  // gauges may hold any value, NaN included
   }
 }
 

@@ -1,8 +1,8 @@
 #include "store/merge.h"
 
-#include <gtest/gtest.h>
-
 #include <cmath>
+
+#include <gtest/gtest.h>
 
 #include "support/builders.h"
 
@@ -44,7 +44,8 @@ TEST(MergeTest, GaugeWithLowerLatestStampIsIgnored) {
   StoredValue stored = FromPushed(t::Scalar({}, 4911, newer));
   Merge(MetricType::kGauge, stored, t::Scalar({}, 5, older));
   EXPECT_EQ(ValueOf(stored), 4911);
-  Merge(MetricType::kGauge, stored, t::Scalar({}, 7, {{"_metrics_accumulator_latest", "3992623251"}}));
+  Merge(MetricType::kGauge, stored,
+        t::Scalar({}, 7, {{"_metrics_accumulator_latest", "3992623251"}}));
   EXPECT_EQ(ValueOf(stored), 7);
   // A push without a stamp is taken as current.
   Merge(MetricType::kGauge, stored, t::Scalar({}, 8));

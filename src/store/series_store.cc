@@ -14,8 +14,7 @@ void SeriesStore::Configure(const std::vector<GroupSettings>& groups) {
   std::map<std::string, std::shared_ptr<Group>, std::less<>> next;
   for (const GroupSettings& settings : groups) {
     auto it = groups_.find(settings.name);
-    std::shared_ptr<Group> group =
-        it != groups_.end() ? it->second : std::make_shared<Group>();
+    std::shared_ptr<Group> group = it != groups_.end() ? it->second : std::make_shared<Group>();
     group->name = settings.name;
     group->max_series = settings.max_series;
     group->ttl_seconds = settings.ttl.count();
@@ -57,7 +56,7 @@ Status SeriesStore::Apply(std::string_view group_name, const model::Push& push) 
   // Locks in ascending index order, so concurrent pushes cannot deadlock.
   for (std::size_t id : shard_ids) group->shards[id].mu.Lock();
   Status status = ApplyLocked(*group, push, clock_.Now());
-  for (auto it = shard_ids.rbegin(); it != shard_ids.rend(); ++it) group->shards[*it].mu.Unlock();
+  for (std::size_t id : shard_ids) group->shards[id].mu.Unlock();
   return status;
 }
 
@@ -71,10 +70,9 @@ Status SeriesStore::ApplyLocked(Group& group, const model::Push& push, TimePoint
     if (fit != shard.families.end()) {
       const StoredFamily& stored = fit->second;
       if (stored.type != family.type) {
-        const bool has_live = std::any_of(stored.series.begin(), stored.series.end(),
-                                          [&](const auto& kv) {
-                                            return !IsExpired(group, kv.second, now);
-                                          });
+        const bool has_live =
+            std::any_of(stored.series.begin(), stored.series.end(),
+                        [&](const auto& kv) { return !IsExpired(group, kv.second, now); });
         if (has_live) {
           return Status::Conflict("metric \"" + family.name + "\" is stored as " +
                                   std::string(TypeName(stored.type)) + ", push has " +
@@ -101,10 +99,10 @@ Status SeriesStore::ApplyLocked(Group& group, const model::Push& push, TimePoint
   std::size_t current = group.series_count.load();
   do {
     if (new_series > 0 && current + new_series > max) {
-      return Status::ResourceExhausted(
-          "push would create " + std::to_string(new_series) + " new series; metric group \"" +
-          group.name + "\" holds " + std::to_string(current) + " of its maxTimeSeries " +
-          std::to_string(max));
+      return Status::ResourceExhausted("push would create " + std::to_string(new_series) +
+                                       " new series; metric group \"" + group.name + "\" holds " +
+                                       std::to_string(current) + " of its maxTimeSeries " +
+                                       std::to_string(max));
     }
   } while (!group.series_count.compare_exchange_weak(current, current + new_series));
 

@@ -95,8 +95,8 @@ class SeriesStore {
   std::shared_ptr<Group> FindGroup(std::string_view name) const;
   static std::size_t ShardOf(std::string_view family);
   static bool IsExpired(const Group& group, const StoredSeries& series, TimePoint now);
-  Status ApplyLocked(Group& group, const model::Push& push, TimePoint now)
-      MA_NO_THREAD_SAFETY_ANALYSIS;
+  Status ApplyLocked(Group& group, const model::Push& push,
+                     TimePoint now) MA_NO_THREAD_SAFETY_ANALYSIS;
 
   const Clock& clock_;
   mutable Mutex groups_mu_;

@@ -1,9 +1,9 @@
 #include "store/series_store.h"
 
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "support/builders.h"
 
@@ -64,12 +64,12 @@ TEST_F(SeriesStoreTest, TypeConflictIsRejectedAndStateKept) {
 }
 
 TEST_F(SeriesStoreTest, BucketConflictLeavesEverythingUnchanged) {
-  auto first = t::Push({t::Family("h", MetricType::kHistogram,
-                                  {t::Histogram({}, {1, INFINITY}, {1, 2}, 3)})});
+  auto first = t::Push(
+      {t::Family("h", MetricType::kHistogram, {t::Histogram({}, {1, INFINITY}, {1, 2}, 3)})});
   ASSERT_TRUE(store_.Apply("g", first).ok());
-  auto second = t::Push({t::Family("c_total", MetricType::kCounter, {t::Scalar({}, 1)}),
-                         t::Family("h", MetricType::kHistogram,
-                                   {t::Histogram({}, {2, INFINITY}, {1, 2}, 3)})});
+  auto second = t::Push(
+      {t::Family("c_total", MetricType::kCounter, {t::Scalar({}, 1)}),
+       t::Family("h", MetricType::kHistogram, {t::Histogram({}, {2, INFINITY}, {1, 2}, 3)})});
   EXPECT_EQ(store_.Apply("g", second).code(), StatusCode::kConflict);
   EXPECT_TRUE(std::isnan(Value("c_total")));
   auto snap = store_.Snapshot("g");
@@ -80,13 +80,14 @@ TEST_F(SeriesStoreTest, BucketConflictLeavesEverythingUnchanged) {
 
 TEST_F(SeriesStoreTest, MaxSeriesCountsSeriesAndRejectsWholePush) {
   std::vector<model::Series> four;
+  four.reserve(4);
   for (int i = 0; i < 4; ++i) four.push_back(t::Scalar({{"i", std::to_string(i)}}, 1));
   ASSERT_TRUE(store_.Apply("g", t::Push({t::Family("c_total", MetricType::kCounter, four)})).ok());
   EXPECT_EQ(SeriesCount(), 4u);
   // Two new series would make 6 > 5: nothing applies, not even the existing one.
-  auto over = t::Push({t::Family("c_total", MetricType::kCounter,
-                                 {t::Scalar({{"i", "0"}}, 1), t::Scalar({{"i", "8"}}, 1),
-                                  t::Scalar({{"i", "9"}}, 1)})});
+  auto over = t::Push({t::Family(
+      "c_total", MetricType::kCounter,
+      {t::Scalar({{"i", "0"}}, 1), t::Scalar({{"i", "8"}}, 1), t::Scalar({{"i", "9"}}, 1)})});
   Status s = store_.Apply("g", over);
   EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
   EXPECT_NE(s.message().find("maxTimeSeries 5"), std::string::npos) << s.message();
@@ -102,7 +103,7 @@ TEST_F(SeriesStoreTest, SeriesExpireAfterTtl) {
   ASSERT_TRUE(store_.Apply("g", Counter(5, {{"a", "old"}})).ok());
   clock_.Advance(std::chrono::seconds(40));
   ASSERT_TRUE(store_.Apply("g", Counter(5, {{"a", "new"}})).ok());
-  clock_.Advance(std::chrono::seconds(21));  // old: 61s idle, new: 21s
+  clock_.Advance(std::chrono::seconds(21));                   // old: 61s idle, new: 21s
   EXPECT_TRUE(std::isnan(Value("c_total", {{"a", "old"}})));  // hidden before the sweep
   EXPECT_EQ(Value("c_total", {{"a", "new"}}), 5);
   EXPECT_EQ(store_.ExpireIdle(), 1u);
@@ -154,9 +155,9 @@ TEST_F(SeriesStoreTest, ConfigureKeepsSeriesOfRemainingGroupsAndDropsOthers) {
 }
 
 TEST_F(SeriesStoreTest, SnapshotIsSortedAndDeterministic) {
-  auto push = t::Push({t::Family("b", MetricType::kGauge, {t::Scalar({{"x", "2"}}, 1),
-                                                           t::Scalar({{"x", "1"}}, 1)}),
-                       t::Family("a", MetricType::kGauge, {t::Scalar({}, 1)})});
+  auto push = t::Push(
+      {t::Family("b", MetricType::kGauge, {t::Scalar({{"x", "2"}}, 1), t::Scalar({{"x", "1"}}, 1)}),
+       t::Family("a", MetricType::kGauge, {t::Scalar({}, 1)})});
   ASSERT_TRUE(store_.Apply("g", push).ok());
   auto snap = store_.Snapshot("g");
   ASSERT_EQ(snap->size(), 2u);
@@ -169,13 +170,14 @@ TEST_F(SeriesStoreTest, ConcurrentPushesGiveExactSums) {
   constexpr int kThreads = 8;
   constexpr int kPushes = 500;
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([this, t] {
       for (int i = 0; i < kPushes; ++i) {
-        auto push = t::Push(
-            {t::Family("c_total", MetricType::kCounter, {t::Scalar({}, 1)}),
-             t::Family("f" + std::to_string(i % 20) + "_total", MetricType::kCounter,
-                       {t::Scalar({{"t", std::to_string(t)}}, 2)})});
+        auto push =
+            t::Push({t::Family("c_total", MetricType::kCounter, {t::Scalar({}, 1)}),
+                     t::Family("f" + std::to_string(i % 20) + "_total", MetricType::kCounter,
+                               {t::Scalar({{"t", std::to_string(t)}}, 2)})});
         ASSERT_TRUE(store_.Apply("g", push).ok());
       }
     });

@@ -23,8 +23,8 @@ inline model::Series Histogram(model::Labels labels, std::vector<double> bounds,
 
 inline model::Series Summary(model::Labels labels, std::vector<model::Quantile> quantiles,
                              double sum, double count) {
-  return model::Series{std::move(labels), model::SummaryValue{std::move(quantiles), sum, count},
-                       {}};
+  return model::Series{
+      std::move(labels), model::SummaryValue{std::move(quantiles), sum, count}, {}};
 }
 
 inline model::Family Family(std::string name, model::MetricType type,

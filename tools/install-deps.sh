@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what building, running and testing metrics-accumulator needs, from Debian 12
+# packages only. Idempotent and quick when everything is already there.
+# Usage: tools/install-deps.sh [build|test]   (default: test, which includes build)
+set -euo pipefail
+
+mode="${1:-test}"
+
+build_packages=(
+  build-essential cmake ninja-build pkg-config
+  libboost-dev          # Boost.Beast/Asio: the HTTP server (docs/decisions/0001)
+  libyaml-cpp-dev       # configuration files
+  zlib1g-dev            # gzip request and response bodies
+)
+test_packages=(
+  libgtest-dev libgmock-dev   # unit tests
+  libbenchmark-dev            # micro-benchmarks (built and smoke-run in CI)
+  python3 python3-pytest      # end-to-end tests against the real binary
+  clang-format                # format check
+  curl                        # README examples
+)
+
+packages=("${build_packages[@]}")
+if [[ "$mode" == "test" ]]; then packages+=("${test_packages[@]}"); fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+echo "installing: ${missing[*]}"
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

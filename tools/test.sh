@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (.ci/run calls this). Installs what it needs,
+# then: format check, layering check, release build with unit + end-to-end tests,
+# an ASan+UBSan build with the same tests, a TSan build with the concurrency-relevant
+# tests, and a smoke run of the micro-benchmarks.
+# Set MA_TEST_QUICK=1 to skip the sanitizer builds while iterating.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+jobs=$(nproc)
+bash tools/install-deps.sh test
+
+step() { printf '\n==== %s ====\n' "$*"; }
+
+step "format (clang-format --dry-run)"
+mapfile -t sources < <(git ls-files '*.cc' '*.h')
+clang-format --dry-run -Werror "${sources[@]}"
+
+step "module layering"
+bash tools/check_layering.sh
+
+configure() {  # configure <dir> <build type> [extra cmake args]
+  local dir=$1 type=$2
+  shift 2
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" -DMA_WERROR=ON "$@" >/dev/null
+}
+
+step "release build"
+configure build Release
+cmake --build build -j"$jobs"
+
+step "unit tests (release)"
+ctest --test-dir build -L unit --output-on-failure -j"$jobs"
+
+step "end-to-end tests (release)"
+MA_BINARY="$root/build/metrics-accumulator" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e
+
+step "micro-benchmark smoke run"
+./build/bench/ma_bench --benchmark_min_time=0.01 --benchmark_filter='/(10|100)$' >/dev/null
+echo "benchmarks ran"
+
+if [[ "${MA_TEST_QUICK:-0}" != "1" ]]; then
+  step "ASan+UBSan build"
+  configure build-asan RelWithDebInfo -DMA_SANITIZE=address,undefined -DMA_BUILD_BENCH=OFF
+  cmake --build build-asan -j"$jobs"
+  step "unit tests (ASan+UBSan)"
+  ctest --test-dir build-asan -L unit --output-on-failure -j"$jobs"
+  step "end-to-end tests (ASan+UBSan)"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    MA_BINARY="$root/build-asan/metrics-accumulator" \
+    /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e
+
+  step "TSan build"
+  configure build-tsan RelWithDebInfo -DMA_SANITIZE=thread -DMA_BUILD_BENCH=OFF
+  cmake --build build-tsan -j"$jobs" --target ma_store_test ma_http_test metrics-accumulator
+  step "store and HTTP unit tests (TSan)"
+  TSAN_OPTIONS=halt_on_error=1 ./build-tsan/src/store/ma_store_test
+  TSAN_OPTIONS=halt_on_error=1 ./build-tsan/src/http/ma_http_test
+  step "end-to-end tests (TSan)"
+  TSAN_OPTIONS=halt_on_error=1 MA_BINARY="$root/build-tsan/metrics-accumulator" \
+    /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e
+fi
+step "all tests passed"
