@@ -1,8 +1,8 @@
 // Throughput of the text exposition writer.
-#include <benchmark/benchmark.h>
-
 #include <cmath>
 #include <string>
+
+#include <benchmark/benchmark.h>
 
 #include "expose/text_writer.h"
 
@@ -20,12 +20,8 @@ std::vector<Family> MakeFamilies(int series) {
   for (int i = 0; i < series; ++i) {
     accumulator::model::Labels labels{{"function", "checkout"}, {"route", std::to_string(i)}};
     counter.series.push_back(Series{labels, ScalarValue{12345.0 + i}, {}});
-    hist.series.push_back(Series{labels,
-                                 HistogramValue{{0.005, 0.01, 0.1, 1, INFINITY},
-                                                {1, 2, 3, 4, 5},
-                                                0.42,
-                                                5},
-                                 {}});
+    hist.series.push_back(Series{
+        labels, HistogramValue{{0.005, 0.01, 0.1, 1, INFINITY}, {1, 2, 3, 4, 5}, 0.42, 5}, {}});
   }
   return {hist, counter};
 }

@@ -1,7 +1,7 @@
 // Throughput of the text-format parser on realistic push bodies.
-#include <benchmark/benchmark.h>
-
 #include <string>
+
+#include <benchmark/benchmark.h>
 
 #include "parse/text_format.h"
 
@@ -9,8 +9,7 @@ namespace {
 
 // A Lambda-like push: a few counters and a histogram, `series` label sets each.
 std::string MakeBody(int series) {
-  std::string body =
-      "# HELP requests_total Requests handled.\n# TYPE requests_total counter\n";
+  std::string body = "# HELP requests_total Requests handled.\n# TYPE requests_total counter\n";
   for (int i = 0; i < series; ++i) {
     body += "requests_total{function=\"checkout\",status=\"200\",route=\"/api/v1/item/" +
             std::to_string(i) + "\"} 3\n";

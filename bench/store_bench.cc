@@ -1,7 +1,7 @@
 // Cost of applying pushes to the store (merge) and of snapshotting it (scrape copy).
-#include <benchmark/benchmark.h>
-
 #include <string>
+
+#include <benchmark/benchmark.h>
 
 #include "common/clock.h"
 #include "store/series_store.h"
@@ -17,9 +17,8 @@ using accumulator::model::Series;
 Push MakePush(int series, int offset) {
   Family f{"requests_total", MetricType::kCounter, "", {}};
   for (int i = 0; i < series; ++i) {
-    f.series.push_back(Series{{{"function", "checkout"}, {"route", std::to_string(offset + i)}},
-                              ScalarValue{1},
-                              {}});
+    f.series.push_back(Series{
+        {{"function", "checkout"}, {"route", std::to_string(offset + i)}}, ScalarValue{1}, {}});
   }
   return Push{{f}};
 }
