@@ -11,11 +11,17 @@ build_packages=(
   libboost-dev          # Boost.Beast/Asio: the HTTP server (docs/decisions/0001)
   libyaml-cpp-dev       # configuration files
   zlib1g-dev            # gzip request and response bodies
+  libprotobuf-dev protobuf-compiler  # protobuf-delimited pushes (client_golang's format)
+  nlohmann-json3-dev    # JSON pushes (/api/v1/metrics)
 )
 test_packages=(
   libgtest-dev libgmock-dev   # unit tests
   libbenchmark-dev            # micro-benchmarks (built and smoke-run in CI)
   python3 python3-pytest      # end-to-end tests against the real binary
+  python3-prometheus-client   # ... with the real Python client (push_to_gateway & co.)
+  python3-protobuf            # ... encoding protobuf pushes
+  python3-urllib3             # ... the seed's Lambda snippet
+  prometheus                  # ... a real Prometheus scraping the server
   clang-format                # format check
   curl                        # README examples
 )

@@ -37,6 +37,9 @@ struct Config {
   std::optional<std::string> admin_api_key;
   std::chrono::seconds idempotency_window{600};
   PersistenceConfig persistence;
+  // Record fields of the JSON push API that also become labels (SPEC §3.3).
+  bool json_hostname_label = false;
+  bool json_pid_label = false;
   std::vector<GroupConfig> groups;  // in file order: earlier groups win exposition conflicts
 
   std::string source_text;  // the YAML as read

@@ -140,7 +140,7 @@ void ParseGlobal(const YAML::Node& global, Config& config, GlobalDefaults& defau
   }
   CheckKeys(global, "global",
             {"hostAddress", "restartCronExpression", "seriesTtl", "defaultGroup", "adminApiKey",
-             "idempotencyWindow", "persistence"},
+             "idempotencyWindow", "persistence", "jsonRecordLabels"},
             problems);
   if (auto n = global["hostAddress"]) {
     if (auto v = Scalar(n, "global.hostAddress", problems)) config.host_address = *v;
@@ -162,6 +162,22 @@ void ParseGlobal(const YAML::Node& global, Config& config, GlobalDefaults& defau
   if (auto n = global["idempotencyWindow"]) {
     if (auto d = DurationField(n, "global.idempotencyWindow", problems)) {
       config.idempotency_window = *d;
+    }
+  }
+  if (auto labels = global["jsonRecordLabels"]) {
+    if (!labels.IsSequence()) {
+      problems.Add(labels, "global.jsonRecordLabels", "must be a list, e.g. [hostname, pid]");
+    } else {
+      for (const auto& item : labels) {
+        const std::string v = item.IsScalar() ? item.Scalar() : "";
+        if (v == "hostname") {
+          config.json_hostname_label = true;
+        } else if (v == "pid") {
+          config.json_pid_label = true;
+        } else {
+          problems.Add(item, "global.jsonRecordLabels", "\"" + v + "\" is not hostname or pid");
+        }
+      }
     }
   }
   if (auto p = global["persistence"]) {

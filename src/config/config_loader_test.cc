@@ -83,6 +83,7 @@ global:
   adminApiKey: admin-secret
   idempotencyWindow: 5m
   persistence: {dir: /data, fsync: interval}
+  jsonRecordLabels: [pid]
 metricGroups:
   lambda: {seriesTtl: 90s}
   other: {name: other, seriesTtl: 0}
@@ -94,6 +95,8 @@ metricGroups:
   EXPECT_EQ(config->idempotency_window, std::chrono::minutes(5));
   EXPECT_EQ(config->persistence.dir, "/data");
   EXPECT_EQ(config->persistence.fsync, FsyncMode::kInterval);
+  EXPECT_TRUE(config->json_pid_label);
+  EXPECT_FALSE(config->json_hostname_label);
   EXPECT_EQ(config->groups[0].name, "lambda");  // falls back to the map key
   EXPECT_EQ(config->groups[0].series_ttl, std::chrono::seconds(90));
   EXPECT_EQ(config->groups[1].series_ttl, std::chrono::seconds(0));

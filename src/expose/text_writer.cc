@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "model/number.h"
+
 namespace accumulator::expose {
 namespace {
 
@@ -38,13 +40,13 @@ void AppendSample(std::string_view name, std::string_view suffix, const model::L
       if (!first) out += ',';
       out += extra_name;
       out += "=\"";
-      AppendFloat(extra_value, out);
+      model::AppendFloat(extra_value, out);
       out += '"';
     }
     out += '}';
   }
   out += ' ';
-  AppendFloat(value, out);
+  model::AppendFloat(value, out);
   out += '\n';
 }
 
@@ -59,20 +61,6 @@ std::string_view TextTypeName(model::MetricType type) {
 }
 
 }  // namespace
-
-void AppendFloat(double value, std::string& out) {
-  if (std::isnan(value)) {
-    out += "NaN";
-    return;
-  }
-  if (std::isinf(value)) {
-    out += value > 0 ? "+Inf" : "-Inf";
-    return;
-  }
-  char buf[32];
-  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
-  out.append(buf, end);
-}
 
 void AppendEscapedLabelValue(std::string_view value, std::string& out) {
   for (char c : value) {

@@ -15,9 +15,6 @@ inline constexpr std::string_view kTextContentType = "text/plain; version=0.0.4;
 // families, which 0.0.4 has no word for, are written as gauges.
 void WriteText(const std::vector<model::Family>& families, std::string& out);
 
-// Shortest spelling that reads back to the same double; NaN, +Inf, -Inf as Prometheus.
-void AppendFloat(double value, std::string& out);
-
 // Escapes a label value (\\, \", \n) onto `out`.
 void AppendEscapedLabelValue(std::string_view value, std::string& out);
 

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "model/number.h"
 #include "parse/text_format.h"
 #include "support/builders.h"
 
@@ -16,7 +17,7 @@ namespace t = accumulator::testing;
 
 std::string Float(double v) {
   std::string s;
-  AppendFloat(v, s);
+  model::AppendFloat(v, s);
   return s;
 }
 

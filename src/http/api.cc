@@ -132,9 +132,31 @@ Response Api::Handle(const Request& request) {
   const auto route2 = [&](std::string_view a) { return seg.size() == 2 && seg[0] == a; };
 
   if (seg.empty()) return is_get ? HandleStatusPage() : MethodNotAllowed("GET, HEAD");
+  // Pushgateway API: /metrics/job/<job>{/<label>/<value>} (a GET of /metrics/job stays
+  // the scrape of a group that happens to be named "job").
+  if (seg.size() >= 2 && seg[0] == "metrics" && seg[1].starts_with("job") &&
+      (seg[1] == "job" || seg[1] == "job@base64") && !(seg.size() == 2 && is_get)) {
+    if (!IsOneOf(m, {"PUT", "POST", "DELETE"})) return MethodNotAllowed("PUT, POST, DELETE");
+    const std::size_t tail = request.path.find("/metrics/");
+    return HandlePushgateway(request, std::string_view(request.path).substr(tail + 9));
+  }
   if (route1("metrics")) return is_get ? HandleScrapeAll(request) : MethodNotAllowed("GET, HEAD");
   if (route2("metrics")) {
     return is_get ? HandleGroupScrape(request, seg[1]) : MethodNotAllowed("GET, HEAD");
+  }
+  const bool api_v1 = seg.size() == 3 && seg[0] == "api" && seg[1] == "v1";
+  if (api_v1 && seg[2] == "metrics") {
+    if (m == "POST") return HandleJsonPush(request);
+    return is_get ? HandleApiMetrics(request) : MethodNotAllowed("GET, HEAD, POST");
+  }
+  if (api_v1 && seg[2] == "prometheus") {
+    return m == "POST" ? HandleJsonPush(request) : MethodNotAllowed("POST");
+  }
+  if (api_v1 && seg[2] == "status") {
+    return is_get ? HandleApiStatus() : MethodNotAllowed("GET, HEAD");
+  }
+  if (api_v1 && seg[2] == "series") {
+    return m == "DELETE" ? HandleDeleteSeries(request) : MethodNotAllowed("DELETE");
   }
   if (route2("update")) {
     return m == "POST" ? HandleUpdate(request, seg[1]) : MethodNotAllowed("POST");

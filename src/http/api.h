@@ -43,8 +43,16 @@ class Api {
 
  private:
   Response HandleUpdate(const Request& request, std::string_view group);
+  // /metrics/job/... (SPEC §3.2). `grouping_path` is the raw path after "/metrics/".
+  Response HandlePushgateway(const Request& request, std::string_view grouping_path);
+  Response HandleJsonPush(const Request& request);
+  Response HandleApiStatus();
+  Response HandleApiMetrics(const Request& request);
+  Response HandleDeleteSeries(const Request& request);
   Response HandleGroupScrape(const Request& request, std::string_view group);
   Response HandleScrapeAll(const Request& request);
+  Response CountedRejection(const config::GroupConfig* group, const Status& status,
+                            bool as_json = false);
   Response HandleReset(const Request& request, std::string_view group);
   Response HandleReload(const Request& request);
   Response HandleServiceDiscovery();
@@ -59,6 +67,13 @@ class Api {
   Status CheckAdminKey(const Request& request, const config::Config& config) const;
   // Decompresses per Content-Encoding; kUnsupportedMedia for unknown codings.
   Result<std::string> DecodedBody(const Request& request) const;
+  // Decodes and parses a text, OpenMetrics or protobuf body by its Content-Type.
+  Result<model::Push> ParsePushBody(const Request& request) const;
+  // The group a Pushgateway-style or JSON push goes to: the one whose key is in
+  // X-API-KEY or the basic-auth password, else global.defaultGroup (which must then
+  // have no key). kUnauthenticated / kNotFound otherwise.
+  Result<const config::GroupConfig*> SelectGroupByKey(const Request& request,
+                                                      const config::Config& config) const;
 
   store::SeriesStore& store_;
   config::ConfigHolder& config_;

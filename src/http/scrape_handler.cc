@@ -5,6 +5,8 @@
 #include <set>
 
 #include "common/log.h"
+#include "expose/content_type.h"
+#include "expose/openmetrics_writer.h"
 #include "expose/text_writer.h"
 #include "http/api.h"
 #include "http/gzip.h"
@@ -22,14 +24,20 @@ model::Series Sample(model::Labels labels, double value) {
 Response Api::ScrapeResponse(const Request& request, const std::vector<model::Family>& families,
                              TimePoint started) {
   Response r;
-  r.content_type = std::string(expose::kTextContentType);
-  expose::WriteText(families, r.body);
+  const std::string* accept = request.Header("accept");
+  const auto format = expose::NegotiateScrapeFormat(accept != nullptr ? *accept : "");
+  r.content_type = std::string(expose::ContentTypeOf(format));
+  if (format == expose::ScrapeFormat::kOpenMetrics) {
+    expose::WriteOpenMetrics(families, r.body);
+  } else {
+    expose::WriteText(families, r.body);
+  }
   const std::string* accept_encoding = request.Header("accept-encoding");
   if (accept_encoding != nullptr && AcceptsGzip(*accept_encoding)) {
     r.body = GzipCompress(r.body);
     r.headers.emplace_back("Content-Encoding", "gzip");
   }
-  r.headers.emplace_back("Vary", "Accept-Encoding");
+  r.headers.emplace_back("Vary", "Accept, Accept-Encoding");
   stats_.CountScrape(std::chrono::duration<double>(clock_.Now() - started).count());
   return r;
 }

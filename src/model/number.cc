@@ -29,4 +29,18 @@ std::optional<double> ParseFloat(std::string_view text) {
   return negative ? -v : v;
 }
 
+void AppendFloat(double value, std::string& out) {
+  if (std::isnan(value)) {
+    out += "NaN";
+    return;
+  }
+  if (std::isinf(value)) {
+    out += value > 0 ? "+Inf" : "-Inf";
+    return;
+  }
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  out.append(buf, end);
+}
+
 }  // namespace accumulator::model

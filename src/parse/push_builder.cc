@@ -10,8 +10,6 @@
 namespace accumulator::parse {
 namespace {
 
-std::string LinePrefix(std::size_t line) { return "line " + std::to_string(line) + ": "; }
-
 bool StripSuffix(std::string_view name, std::string_view suffix, std::string_view& base) {
   if (name.size() <= suffix.size() || !name.ends_with(suffix)) return false;
   base = name.substr(0, name.size() - suffix.size());
@@ -36,6 +34,10 @@ bool IsScalarType(model::MetricType t) {
 
 }  // namespace
 
+std::string PushBuilder::Where(std::size_t line) const {
+  return std::string(unit_) + " " + std::to_string(line) + ": ";
+}
+
 PushBuilder::PendingFamily& PushBuilder::FamilyFor(std::string_view name, std::size_t line) {
   auto it = index_.find(std::string(name));
   if (it != index_.end()) return families_[it->second];
@@ -48,17 +50,17 @@ PushBuilder::PendingFamily& PushBuilder::FamilyFor(std::string_view name, std::s
 
 Status PushBuilder::DeclareType(std::string_view family, model::MetricType type, std::size_t line) {
   if (!model::IsValidMetricName(family)) {
-    return Status::InvalidArgument(LinePrefix(line) + "invalid metric name \"" +
-                                   std::string(family) + "\" in TYPE line");
+    return Status::InvalidArgument(Where(line) + "invalid metric name \"" + std::string(family) +
+                                   "\" in TYPE line");
   }
   PendingFamily& f = FamilyFor(family, line);
   if (f.type_declared) {
-    return Status::InvalidArgument(LinePrefix(line) + "second TYPE line for metric \"" +
+    return Status::InvalidArgument(Where(line) + "second TYPE line for metric \"" +
                                    std::string(family) + "\"");
   }
   if (!f.series.empty()) {
-    return Status::InvalidArgument(LinePrefix(line) + "TYPE line for metric \"" +
-                                   std::string(family) + "\" comes after its samples");
+    return Status::InvalidArgument(Where(line) + "TYPE line for metric \"" + std::string(family) +
+                                   "\" comes after its samples");
   }
   f.type = type;
   f.type_declared = true;
@@ -67,19 +69,19 @@ Status PushBuilder::DeclareType(std::string_view family, model::MetricType type,
 
 Status PushBuilder::DeclareHelp(std::string_view family, std::string help, std::size_t line) {
   if (!model::IsValidMetricName(family)) {
-    return Status::InvalidArgument(LinePrefix(line) + "invalid metric name \"" +
-                                   std::string(family) + "\" in HELP line");
+    return Status::InvalidArgument(Where(line) + "invalid metric name \"" + std::string(family) +
+                                   "\" in HELP line");
   }
   if (help.size() > limits_.max_help_length) {
-    return Status::InvalidArgument(LinePrefix(line) + "HELP text longer than " +
+    return Status::InvalidArgument(Where(line) + "HELP text longer than " +
                                    std::to_string(limits_.max_help_length) + " bytes");
   }
   if (!model::IsValidUtf8(help)) {
-    return Status::InvalidArgument(LinePrefix(line) + "HELP text is not valid UTF-8");
+    return Status::InvalidArgument(Where(line) + "HELP text is not valid UTF-8");
   }
   PendingFamily& f = FamilyFor(family, line);
   if (f.help_declared) {
-    return Status::InvalidArgument(LinePrefix(line) + "second HELP line for metric \"" +
+    return Status::InvalidArgument(Where(line) + "second HELP line for metric \"" +
                                    std::string(family) + "\"");
   }
   f.help = std::move(help);
@@ -97,19 +99,23 @@ std::pair<PushBuilder::PendingFamily*, PushBuilder::Part> PushBuilder::Resolve(
     std::string_view suffix;
     Part part;
   };
-  static constexpr SuffixRule kRules[] = {{"_bucket", Part::kBucket},
-                                          {"_sum", Part::kSum},
-                                          {"_count", Part::kCount},
-                                          {"_created", Part::kCreated}};
+  static constexpr SuffixRule kRules[] = {{"_bucket", Part::kBucket}, {"_sum", Part::kSum},
+                                          {"_count", Part::kCount},   {"_created", Part::kCreated},
+                                          {"_total", Part::kValue},   {"_info", Part::kValue}};
   for (const SuffixRule& rule : kRules) {
     std::string_view base;
     if (!StripSuffix(name, rule.suffix, base)) continue;
     auto it = index_.find(std::string(base));
     if (it == index_.end()) continue;
     PendingFamily& f = families_[it->second];
-    const bool fits = (f.type == model::MetricType::kHistogram) ||
-                      (f.type == model::MetricType::kSummary && rule.part != Part::kBucket) ||
-                      (f.type == model::MetricType::kCounter && rule.part == Part::kCreated);
+    const bool is_total = rule.suffix == "_total";
+    const bool is_info = rule.suffix == "_info";
+    const bool fits = (f.type == model::MetricType::kHistogram && !is_total && !is_info) ||
+                      (f.type == model::MetricType::kSummary && rule.part != Part::kBucket &&
+                       !is_total && !is_info) ||
+                      (f.type == model::MetricType::kCounter &&
+                       (rule.part == Part::kCreated || (openmetrics_ && is_total))) ||
+                      (f.type == model::MetricType::kInfo && openmetrics_ && is_info);
     if (fits && f.type_declared) return {&f, rule.part};
   }
   return {&FamilyFor(name, line), Part::kValue};
@@ -118,39 +124,38 @@ std::pair<PushBuilder::PendingFamily*, PushBuilder::Part> PushBuilder::Resolve(
 Status PushBuilder::AddSample(std::string_view name, model::Labels labels, double value,
                               std::size_t line) {
   if (name.size() > limits_.max_name_length) {
-    return Status::InvalidArgument(LinePrefix(line) + "metric name longer than " +
+    return Status::InvalidArgument(Where(line) + "metric name longer than " +
                                    std::to_string(limits_.max_name_length) + " bytes");
   }
   if (!model::IsValidMetricName(name)) {
-    return Status::InvalidArgument(LinePrefix(line) + "invalid metric name \"" + std::string(name) +
+    return Status::InvalidArgument(Where(line) + "invalid metric name \"" + std::string(name) +
                                    "\"");
   }
   if (labels.size() > limits_.max_labels_per_series) {
-    return Status::InvalidArgument(LinePrefix(line) + "more than " +
+    return Status::InvalidArgument(Where(line) + "more than " +
                                    std::to_string(limits_.max_labels_per_series) +
                                    " labels on one series");
   }
   for (const model::Label& l : labels) {
     if (l.name.size() > limits_.max_name_length) {
-      return Status::InvalidArgument(LinePrefix(line) + "label name longer than " +
+      return Status::InvalidArgument(Where(line) + "label name longer than " +
                                      std::to_string(limits_.max_name_length) + " bytes");
     }
     if (!model::IsValidLabelName(l.name) || model::IsReservedLabelName(l.name)) {
-      return Status::InvalidArgument(LinePrefix(line) + "invalid label name \"" + l.name + "\"");
+      return Status::InvalidArgument(Where(line) + "invalid label name \"" + l.name + "\"");
     }
     if (l.value.size() > limits_.max_label_value_length) {
-      return Status::InvalidArgument(LinePrefix(line) + "value of label \"" + l.name +
+      return Status::InvalidArgument(Where(line) + "value of label \"" + l.name +
                                      "\" longer than " +
                                      std::to_string(limits_.max_label_value_length) + " bytes");
     }
     if (!model::IsValidUtf8(l.value)) {
-      return Status::InvalidArgument(LinePrefix(line) + "value of label \"" + l.name +
+      return Status::InvalidArgument(Where(line) + "value of label \"" + l.name +
                                      "\" is not valid UTF-8");
     }
   }
   if (!model::Canonicalize(labels)) {
-    return Status::InvalidArgument(LinePrefix(line) + "a label name repeats in " +
-                                   std::string(name));
+    return Status::InvalidArgument(Where(line) + "a label name repeats in " + std::string(name));
   }
 
   auto [family, part] = Resolve(name, line);
@@ -167,28 +172,28 @@ Status PushBuilder::AddSample(std::string_view name, model::Labels labels, doubl
   std::optional<double> bound;
   if (family->type == model::MetricType::kHistogram) {
     if (part == Part::kValue) {
-      return Status::InvalidArgument(LinePrefix(line) + "histogram \"" + family->name +
+      return Status::InvalidArgument(Where(line) + "histogram \"" + family->name +
                                      "\" sample must end in _bucket, _sum or _count");
     }
     if (part == Part::kBucket) {
       if (model::FindLabel(labels, "le") == nullptr) {
-        return Status::InvalidArgument(LinePrefix(line) + "bucket of histogram \"" + family->name +
+        return Status::InvalidArgument(Where(line) + "bucket of histogram \"" + family->name +
                                        "\" has no \"le\" label");
       }
       bound = TakeBoundLabel(labels, "le");
       if (!bound || std::isnan(*bound)) {
-        return Status::InvalidArgument(LinePrefix(line) + "\"le\" label of histogram \"" +
-                                       family->name + "\" is not a number");
+        return Status::InvalidArgument(Where(line) + "\"le\" label of histogram \"" + family->name +
+                                       "\" is not a number");
       }
     }
   } else if (family->type == model::MetricType::kSummary && part == Part::kValue) {
     if (model::FindLabel(labels, "quantile") == nullptr) {
-      return Status::InvalidArgument(LinePrefix(line) + "summary \"" + family->name +
+      return Status::InvalidArgument(Where(line) + "summary \"" + family->name +
                                      "\" sample has no \"quantile\" label");
     }
     bound = TakeBoundLabel(labels, "quantile");
     if (!bound || std::isnan(*bound) || *bound < 0 || *bound > 1) {
-      return Status::InvalidArgument(LinePrefix(line) + "\"quantile\" label of summary \"" +
+      return Status::InvalidArgument(Where(line) + "\"quantile\" label of summary \"" +
                                      family->name + "\" is not a number between 0 and 1");
     }
   }
@@ -200,7 +205,7 @@ Status PushBuilder::AddSample(std::string_view name, model::Labels labels, doubl
   for (model::Label& m : metadata) model::SetLabel(s.metadata, m.name, m.value);
 
   const auto duplicate = [&] {
-    return Status::InvalidArgument(LinePrefix(line) + "duplicate sample for series " +
+    return Status::InvalidArgument(Where(line) + "duplicate sample for series " +
                                    model::DescribeSeries(name, series_labels));
   };
   const std::size_t max_buckets = limits_.max_buckets_per_histogram;
@@ -211,8 +216,8 @@ Status PushBuilder::AddSample(std::string_view name, model::Labels labels, doubl
           if (q.quantile == *bound) return duplicate();
         }
         if (s.quantiles.size() >= max_buckets) {
-          return Status::InvalidArgument(LinePrefix(line) + "more than " +
-                                         std::to_string(max_buckets) + " quantiles in one summary");
+          return Status::InvalidArgument(Where(line) + "more than " + std::to_string(max_buckets) +
+                                         " quantiles in one summary");
         }
         s.quantiles.push_back({*bound, value});
       } else {
@@ -225,8 +230,8 @@ Status PushBuilder::AddSample(std::string_view name, model::Labels labels, doubl
         if (b.first == *bound) return duplicate();
       }
       if (s.buckets.size() >= max_buckets) {
-        return Status::InvalidArgument(LinePrefix(line) + "more than " +
-                                       std::to_string(max_buckets) + " buckets in one histogram");
+        return Status::InvalidArgument(Where(line) + "more than " + std::to_string(max_buckets) +
+                                       " buckets in one histogram");
       }
       s.buckets.emplace_back(*bound, value);
       break;
@@ -247,7 +252,7 @@ Status PushBuilder::AddSample(std::string_view name, model::Labels labels, doubl
 Status PushBuilder::FinishSeries(const PendingFamily& family, const model::Labels& labels,
                                  PendingSeries& pending, model::Series& out) const {
   const auto where = [&] {
-    return LinePrefix(pending.first_line) + model::DescribeSeries(family.name, labels) + ": ";
+    return Where(pending.first_line) + model::DescribeSeries(family.name, labels) + ": ";
   };
   out.labels = labels;
   out.metadata = std::move(pending.metadata);
@@ -315,6 +320,9 @@ Result<model::Push> PushBuilder::Finish() && {
     }
     model::Family& out = push.families.emplace_back();
     out.name = f.name;
+    // Families are stored under their text 0.0.4 names (the name of their samples).
+    if (openmetrics_ && f.type == model::MetricType::kCounter) out.name += "_total";
+    if (openmetrics_ && f.type == model::MetricType::kInfo) out.name += "_info";
     out.type = f.type;
     out.help = std::move(f.help);
     out.series.reserve(f.series.size());

@@ -21,9 +21,16 @@ namespace accumulator::parse {
 // the text-format parsers. Not thread-safe; one per push.
 class PushBuilder {
  public:
-  explicit PushBuilder(const Limits& limits) : limits_(limits) {}
+  // Error messages locate problems as "<unit> <n>: ", e.g. "line 12: " for text
+  // formats or "family 3: " for protobuf.
+  // With `openmetrics`, sample names follow OpenMetrics: counter `x` has samples
+  // `x_total` (the family is stored as `x_total`, its text 0.0.4 name) and info `x`
+  // has `x_info` (stored as `x_info`).
+  explicit PushBuilder(const Limits& limits, std::string_view unit = "line",
+                       bool openmetrics = false)
+      : limits_(limits), unit_(unit), openmetrics_(openmetrics) {}
 
-  // `line` numbers appear in error messages.
+  // `line` numbers (or other positions, see `unit`) appear in error messages.
   Status DeclareType(std::string_view family, model::MetricType type, std::size_t line);
   Status DeclareHelp(std::string_view family, std::string help, std::size_t line);
   Status AddSample(std::string_view name, model::Labels labels, double value, std::size_t line);
@@ -59,7 +66,11 @@ class PushBuilder {
   Status FinishSeries(const PendingFamily& family, const model::Labels& labels,
                       PendingSeries& pending, model::Series& out) const;
 
+  std::string Where(std::size_t line) const;
+
   const Limits& limits_;
+  std::string_view unit_;
+  bool openmetrics_ = false;
   std::vector<PendingFamily> families_;  // in order of first appearance
   std::unordered_map<std::string, std::size_t> index_;
 };

@@ -69,11 +69,19 @@ std::string UnescapeHelp(std::string_view text) {
   return out;
 }
 
-Status ParseComment(LineCursor& cur, PushBuilder& builder) {
+enum class Dialect { kText004, kOpenMetrics };
+
+Status ParseComment(LineCursor& cur, PushBuilder& builder, Dialect dialect) {
   cur.Advance();                                                 // '#'
   if (cur.AtEnd() || !IsBlank(cur.Peek())) return Status::Ok();  // "#foo": a plain comment
   cur.SkipBlanks();
   const std::string_view keyword = cur.Token();
+  const bool om = dialect == Dialect::kOpenMetrics;
+  if (om && keyword == "UNIT") {
+    cur.SkipBlanks();
+    if (cur.Name().empty()) return cur.Error("missing metric name after # UNIT");
+    return Status::Ok();  // units are descriptive only
+  }
   if (keyword != "HELP" && keyword != "TYPE") return Status::Ok();
   cur.SkipBlanks();
   const std::string_view name = cur.Name();
@@ -90,7 +98,16 @@ Status ParseComment(LineCursor& cur, PushBuilder& builder) {
   cur.SkipBlanks();
   if (!cur.AtEnd()) return cur.Error("unexpected text after the type in TYPE line");
   const auto type = model::ParseTypeName(type_name);
-  if (!type || *type == model::MetricType::kInfo || *type == model::MetricType::kStateset) {
+  if (om && type_name == "gaugehistogram") {
+    return cur.Error("gaugehistogram cannot be accumulated; push its buckets as gauges");
+  }
+  if (om && (!type || type_name == "untyped")) {
+    return cur.Error("unknown metric type \"" + std::string(type_name) +
+                     "\" (OpenMetrics knows counter, gauge, histogram, summary, info, "
+                     "stateset, unknown)");
+  }
+  if (!om && (!type || *type == model::MetricType::kInfo || *type == model::MetricType::kStateset ||
+              type_name == "unknown")) {
     return cur.Error("unknown metric type \"" + std::string(type_name) +
                      "\" (text format 0.0.4 knows counter, gauge, histogram, summary, untyped)");
   }
@@ -165,7 +182,7 @@ Status ParseLabels(LineCursor& cur, model::Labels& labels, const Limits& limits)
   }
 }
 
-Status ParseSample(LineCursor& cur, PushBuilder& builder, const Limits& limits) {
+Status ParseSample(LineCursor& cur, PushBuilder& builder, const Limits& limits, Dialect dialect) {
   const std::string_view name = cur.Name();
   if (name.empty()) return cur.Error(std::string("unexpected character '") + cur.Peek() + "'");
   if (!model::IsValidMetricName(name)) {
@@ -184,34 +201,62 @@ Status ParseSample(LineCursor& cur, PushBuilder& builder, const Limits& limits) 
     return cur.Error("invalid value \"" + std::string(value_text) + "\" for " + std::string(name));
   }
   cur.SkipBlanks();
-  if (!cur.AtEnd()) {
+  // OpenMetrics exemplars (" # {labels} value [timestamp]") carry no accumulable data.
+  const auto at_exemplar = [&] { return dialect == Dialect::kOpenMetrics && cur.Peek() == '#'; };
+  if (!cur.AtEnd() && !at_exemplar()) {
     const std::string_view ts = cur.Token();
     if (!model::ParseFloat(ts)) return cur.Error("invalid timestamp \"" + std::string(ts) + "\"");
     cur.SkipBlanks();  // timestamps are accepted and ignored (SPEC §2)
-    if (!cur.AtEnd()) return cur.Error("unexpected text after the timestamp");
+  }
+  if (!cur.AtEnd() && at_exemplar()) {
+    cur.Advance();
+    cur.SkipBlanks();
+    if (cur.AtEnd() || cur.Peek() != '{') return cur.Error("malformed exemplar");
+  } else if (!cur.AtEnd()) {
+    return cur.Error("unexpected text after the timestamp");
   }
   return builder.AddSample(name, std::move(labels), *value, cur.number());
 }
 
-}  // namespace
-
-Result<model::Push> ParseText(std::string_view body, const Limits& limits) {
-  PushBuilder builder(limits);
+Result<model::Push> Parse(std::string_view body, const Limits& limits, Dialect dialect) {
+  const bool om = dialect == Dialect::kOpenMetrics;
+  PushBuilder builder(limits, "line", om);
   std::size_t line_number = 0;
+  bool saw_eof = false;
   while (!body.empty()) {
     ++line_number;
     const std::size_t eol = body.find('\n');
     std::string_view line = body.substr(0, eol);
     body.remove_prefix(eol == std::string_view::npos ? body.size() : eol + 1);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-
+    if (saw_eof) {
+      return Status::InvalidArgument("line " + std::to_string(line_number) + ": text after # EOF");
+    }
+    if (om && line == "# EOF") {
+      saw_eof = true;
+      continue;
+    }
     LineCursor cur(line, line_number);
     cur.SkipBlanks();
     if (cur.AtEnd()) continue;
-    Status s = cur.Peek() == '#' ? ParseComment(cur, builder) : ParseSample(cur, builder, limits);
+    Status s = cur.Peek() == '#' ? ParseComment(cur, builder, dialect)
+                                 : ParseSample(cur, builder, limits, dialect);
     if (!s.ok()) return s;
   }
+  if (om && !saw_eof) {
+    return Status::InvalidArgument("OpenMetrics body does not end with \"# EOF\"");
+  }
   return std::move(builder).Finish();
+}
+
+}  // namespace
+
+Result<model::Push> ParseText(std::string_view body, const Limits& limits) {
+  return Parse(body, limits, Dialect::kText004);
+}
+
+Result<model::Push> ParseOpenMetrics(std::string_view body, const Limits& limits) {
+  return Parse(body, limits, Dialect::kOpenMetrics);
 }
 
 }  // namespace accumulator::parse

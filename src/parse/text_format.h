@@ -14,4 +14,10 @@ namespace accumulator::parse {
 // empty HELP, timestamps (ignored). Errors are kInvalidArgument and name the line.
 Result<model::Push> ParseText(std::string_view body, const Limits& limits);
 
+// Parses OpenMetrics text 1.0 (https://openmetrics.io): `# EOF` must end the body,
+// `# UNIT` lines, exemplars and `_created` samples are accepted and ignored, and the
+// info and stateset types are known. gaugehistogram is refused: it cannot be
+// accumulated. Counter `x` is stored as `x_total`, info `x` as `x_info`.
+Result<model::Push> ParseOpenMetrics(std::string_view body, const Limits& limits);
+
 }  // namespace accumulator::parse

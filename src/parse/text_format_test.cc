@@ -193,3 +193,52 @@ TEST(TextFormatTest, EmptyBodyIsAnEmptyPush) {
 
 }  // namespace
 }  // namespace accumulator::parse
+
+namespace accumulator::parse {
+namespace {
+
+TEST(OpenMetricsTest, ParsesCountersInfoStatesetAndIgnoresExemplarsAndCreated) {
+  auto push = ParseOpenMetrics(
+      "# TYPE jobs counter\n# UNIT jobs jobs\n# HELP jobs Jobs run.\n"
+      "jobs_total{a=\"1\"} 3 1700000000.5 # {trace_id=\"abc\"} 1 1700000000\n"
+      "jobs_created{a=\"1\"} 1700000000\n"
+      "# TYPE build info\nbuild_info{version=\"1.2\"} 1\n"
+      "# TYPE feature stateset\nfeature{feature=\"a\"} 1\nfeature{feature=\"b\"} 0\n"
+      "# TYPE t unknown\nt 5\n"
+      "# TYPE h histogram\nh_bucket{le=\"1\"} 1 # {x=\"y\"} 0.5\nh_bucket{le=\"+Inf\"} 2\n"
+      "h_count 2\nh_sum 3\nh_created 1700000000\n"
+      "# EOF\n",
+      Limits{});
+  ASSERT_TRUE(push.ok()) << push.status().message();
+  const auto* jobs = Find(*push, "jobs_total");
+  ASSERT_NE(jobs, nullptr);
+  EXPECT_EQ(jobs->type, MetricType::kCounter);
+  EXPECT_EQ(jobs->help, "Jobs run.");
+  ASSERT_EQ(jobs->series.size(), 1u);
+  EXPECT_EQ(Scalar(jobs->series[0]), 3);
+  ASSERT_NE(Find(*push, "build_info"), nullptr);
+  EXPECT_EQ(Find(*push, "build_info")->type, MetricType::kInfo);
+  EXPECT_EQ(Find(*push, "feature")->type, MetricType::kStateset);
+  EXPECT_EQ(Find(*push, "feature")->series.size(), 2u);
+  EXPECT_EQ(Find(*push, "t")->type, MetricType::kUntyped);
+  const auto& h = std::get<model::HistogramValue>(Find(*push, "h")->series[0].value);
+  EXPECT_EQ(h.count, 2);
+  EXPECT_EQ(push->families.size(), 5u);
+}
+
+TEST(OpenMetricsTest, RequiresEofAndNothingAfterIt) {
+  EXPECT_NE(ParseOpenMetrics("a 1\n", Limits{}).status().message().find("# EOF"),
+            std::string::npos);
+  EXPECT_NE(ParseOpenMetrics("a 1\n# EOF\nb 2\n", Limits{}).status().message().find("after # EOF"),
+            std::string::npos);
+  EXPECT_TRUE(ParseOpenMetrics("# EOF", Limits{}).ok());
+}
+
+TEST(OpenMetricsTest, RefusesGaugeHistogramAndUntypedKeyword) {
+  EXPECT_FALSE(ParseOpenMetrics("# TYPE g gaugehistogram\n# EOF\n", Limits{}).ok());
+  EXPECT_FALSE(ParseOpenMetrics("# TYPE g untyped\n# EOF\n", Limits{}).ok());
+  EXPECT_FALSE(ParseText("# TYPE g info\n", Limits{}).ok());
+}
+
+}  // namespace
+}  // namespace accumulator::parse

@@ -172,6 +172,26 @@ Status SeriesStore::Reset(std::string_view group_name) {
   return Status::Ok();
 }
 
+Result<std::size_t> SeriesStore::DeleteMatching(std::string_view group_name,
+                                                const SeriesPredicate& matches) {
+  std::shared_ptr<Group> group = FindGroup(group_name);
+  if (!group) return Status::NotFound("unknown metric group \"" + std::string(group_name) + "\"");
+  std::size_t deleted = 0;
+  for (Shard& shard : group->shards) {
+    MutexLock lock(shard.mu);
+    std::size_t removed = 0;
+    for (auto fit = shard.families.begin(); fit != shard.families.end();) {
+      const std::string& family = fit->first;
+      removed += std::erase_if(fit->second.series,
+                               [&](const auto& kv) { return matches(family, kv.first); });
+      fit = fit->second.series.empty() ? shard.families.erase(fit) : std::next(fit);
+    }
+    group->series_count -= removed;
+    deleted += removed;
+  }
+  return deleted;
+}
+
 std::size_t SeriesStore::ExpireIdle() {
   std::vector<std::shared_ptr<Group>> groups;
   {

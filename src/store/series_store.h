@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -59,6 +60,11 @@ class SeriesStore {
 
   // Removes every series of the group (cron or API reset).
   Status Reset(std::string_view group);
+
+  // Removes every series of the group for which `matches(family, labels)` is true and
+  // returns how many went. Locks one shard at a time.
+  using SeriesPredicate = std::function<bool(std::string_view family, const model::Labels&)>;
+  Result<std::size_t> DeleteMatching(std::string_view group, const SeriesPredicate& matches);
 
   // Drops series idle for longer than their group's TTL. Locks one shard at a time.
   // Returns how many were dropped.

@@ -165,6 +165,20 @@ TEST_F(SeriesStoreTest, SnapshotIsSortedAndDeterministic) {
   EXPECT_EQ((*snap)[1].series[0].labels, (model::Labels{{"x", "1"}}));
 }
 
+TEST_F(SeriesStoreTest, DeleteMatchingRemovesOnlyMatchingSeries) {
+  ASSERT_TRUE(store_.Apply("g", Counter(1, {{"job", "a"}})).ok());
+  ASSERT_TRUE(store_.Apply("g", Counter(1, {{"job", "b"}})).ok());
+  auto deleted = store_.DeleteMatching("g", [](std::string_view, const model::Labels& l) {
+    const std::string* job = model::FindLabel(l, "job");
+    return job != nullptr && *job == "a";
+  });
+  ASSERT_TRUE(deleted.ok());
+  EXPECT_EQ(*deleted, 1u);
+  EXPECT_EQ(SeriesCount(), 1u);
+  EXPECT_TRUE(std::isnan(Value("c_total", {{"job", "a"}})));
+  EXPECT_EQ(Value("c_total", {{"job", "b"}}), 1);
+}
+
 TEST_F(SeriesStoreTest, ConcurrentPushesGiveExactSums) {
   store_.Configure({GroupSettings{"g", 1000, std::chrono::seconds(60)}});
   constexpr int kThreads = 8;

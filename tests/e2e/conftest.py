@@ -32,7 +32,7 @@ class Server:
         self.port = None
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
-            m = re.search(r"listening on 127\.0\.0\.1:(\d+)", self.log())
+            m = re.search(r"listening on 127\.0\.0\.1:(\d+)", self.log())  # last --listen wins
             if m:
                 self.port = int(m.group(1))
                 return
@@ -111,6 +111,14 @@ def sample_value(exposition, series):
         if line.startswith(series + " "):
             return float(line[len(series) + 1:].split()[0])
     return None
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def wait_until(predicate, timeout=10.0, interval=0.05):

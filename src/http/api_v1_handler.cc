@@ -1,0 +1,254 @@
+// /api/v1/*: the seed's JSON push, the Pushgateway's JSON views, delete by matcher.
+
+#include <algorithm>
+#include <ctime>
+#include <map>
+
+#include "common/log.h"
+#include "http/api.h"
+#include "http/json.h"
+#include "http/status_to_http.h"
+#include "model/number.h"
+#include "parse/json_push.h"
+#include "parse/selector.h"
+
+namespace accumulator::http {
+namespace {
+
+// name=value pairs of a query string, '+' as space, percent-decoded; nullopt if malformed.
+std::optional<std::vector<std::pair<std::string, std::string>>> ParseQuery(std::string_view q) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::size_t start = 0;
+  while (start < q.size()) {
+    std::size_t end = q.find('&', start);
+    if (end == std::string_view::npos) end = q.size();
+    std::string item(q.substr(start, end - start));
+    std::replace(item.begin(), item.end(), '+', ' ');
+    const std::size_t eq = item.find('=');
+    auto name = PercentDecode(std::string_view(item).substr(0, eq));
+    auto value =
+        PercentDecode(eq == std::string::npos ? "" : std::string_view(item).substr(eq + 1));
+    if (!name || !value) return std::nullopt;
+    if (!name->empty()) out.emplace_back(std::move(*name), std::move(*value));
+    start = end + 1;
+  }
+  return out;
+}
+
+Response JsonMessage(int status, std::string_view message) {
+  std::string body = "{\"message\":";
+  AppendJsonString(message, body);
+  body += "}";
+  return Response::Json(status, std::move(body));
+}
+
+std::string Rfc3339(TimePoint t) {
+  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+void AppendLabelsObject(const model::Labels& labels, std::string& out) {
+  out += '{';
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    if (i > 0) out += ',';
+    AppendJsonString(labels[i].name, out);
+    out += ':';
+    AppendJsonString(labels[i].value, out);
+  }
+  out += '}';
+}
+
+void AppendNumberString(double v, std::string& out) {
+  std::string text;
+  model::AppendFloat(v, text);
+  AppendJsonString(text, out);
+}
+
+std::string UpperTypeName(model::MetricType type) {
+  std::string name(
+      model::TypeName(type == model::MetricType::kInfo || type == model::MetricType::kStateset
+                          ? model::MetricType::kGauge
+                          : type));
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return std::toupper(c); });
+  return name;
+}
+
+// One series in the Pushgateway's /api/v1/metrics shape (values are strings).
+void AppendPgwMetric(const model::Series& series, std::string& out) {
+  out += "{\"labels\":";
+  AppendLabelsObject(series.labels, out);
+  if (const auto* h = std::get_if<model::HistogramValue>(&series.value)) {
+    out += ",\"buckets\":{";
+    for (std::size_t i = 0; i < h->upper_bounds.size(); ++i) {
+      if (i > 0) out += ',';
+      std::string le;
+      model::AppendFloat(h->upper_bounds[i], le);
+      AppendJsonString(le, out);
+      out += ':';
+      AppendNumberString(h->bucket_counts[i], out);
+    }
+    out += "},\"count\":";
+    AppendNumberString(h->count, out);
+    out += ",\"sum\":";
+    AppendNumberString(h->sum, out);
+  } else if (const auto* s = std::get_if<model::SummaryValue>(&series.value)) {
+    out += ",\"quantiles\":{";
+    for (std::size_t i = 0; i < s->quantiles.size(); ++i) {
+      if (i > 0) out += ',';
+      std::string q;
+      model::AppendFloat(s->quantiles[i].quantile, q);
+      AppendJsonString(q, out);
+      out += ':';
+      AppendNumberString(s->quantiles[i].value, out);
+    }
+    out += "},\"count\":";
+    AppendNumberString(s->count, out);
+    out += ",\"sum\":";
+    AppendNumberString(s->sum, out);
+  } else {
+    out += ",\"value\":";
+    AppendNumberString(std::get<model::ScalarValue>(series.value).value, out);
+  }
+  out += '}';
+}
+
+}  // namespace
+
+Response Api::HandleJsonPush(const Request& request) {
+  const auto config = config_.Get();
+  auto group = SelectGroupByKey(request, *config);
+  if (!group.ok()) return CountedRejection(nullptr, group.status(), /*as_json=*/true);
+  auto body = DecodedBody(request);
+  if (!body.ok()) return CountedRejection(*group, body.status(), true);
+  parse::JsonRecordOptions options;
+  options.hostname_label = config->json_hostname_label;
+  options.pid_label = config->json_pid_label;
+  auto push = parse::ParseJsonPush(*body, options_.limits, options);
+  if (!push.ok()) return CountedRejection(*group, push.status(), true);
+  if (Status s = store_.Apply((*group)->name, *push); !s.ok()) {
+    return CountedRejection(*group, s, true);
+  }
+  stats_.CountPush((*group)->name, "ok");
+  return JsonMessage(200, "success");
+}
+
+Response Api::HandleApiStatus() {
+  std::string body = "{\"status\":\"success\",\"data\":{\"build_information\":{\"version\":";
+  AppendJsonString(options_.version, body);
+  body += ",\"program\":\"metrics-accumulator\"},\"flags\":{},\"start_time\":";
+  AppendJsonString(Rfc3339(options_.start_time), body);
+  body += ",\"ready\":";
+  body += ready_ ? "true" : "false";
+  body += "}}";
+  return Response::Json(200, std::move(body));
+}
+
+Response Api::HandleApiMetrics(const Request& request) {
+  const auto config = config_.Get();
+  auto group = SelectGroupByKey(request, *config);
+  if (!group.ok()) return JsonMessage(HttpStatusOf(group.status()), group.status().message());
+  auto families = store_.Snapshot((*group)->name);
+  if (!families.ok()) {
+    return JsonMessage(HttpStatusOf(families.status()), families.status().message());
+  }
+  // Grouping keys are the label sets of push_time_seconds, which every Pushgateway-style
+  // push writes; the series of a key are those carrying all of its labels.
+  std::vector<std::pair<model::Labels, double>> keys;
+  for (const model::Family& f : *families) {
+    if (f.name != "push_time_seconds") continue;
+    for (const model::Series& s : f.series) {
+      keys.emplace_back(s.labels, std::get<model::ScalarValue>(s.value).value);
+    }
+  }
+  std::string body = "{\"status\":\"success\",\"data\":[";
+  for (std::size_t k = 0; k < keys.size(); ++k) {
+    const auto& [key_labels, push_time] = keys[k];
+    model::Labels key = key_labels;
+    if (const std::string* instance = model::FindLabel(key, "instance");
+        instance != nullptr && instance->empty()) {
+      std::erase_if(key, [](const model::Label& l) { return l.name == "instance"; });
+    }
+    if (k > 0) body += ',';
+    body += "{\"labels\":";
+    AppendLabelsObject(key, body);
+    body += ",\"last_push_successful\":true";
+    const std::string stamp = Rfc3339(TimePoint(
+        std::chrono::duration_cast<TimePoint::duration>(std::chrono::duration<double>(push_time))));
+    for (const model::Family& f : *families) {
+      std::vector<const model::Series*> matching;
+      for (const model::Series& s : f.series) {
+        const bool all = std::all_of(key_labels.begin(), key_labels.end(), [&](const auto& l) {
+          const std::string* v = model::FindLabel(s.labels, l.name);
+          return v != nullptr && *v == l.value;
+        });
+        if (all) matching.push_back(&s);
+      }
+      if (matching.empty()) continue;
+      body += ',';
+      AppendJsonString(f.name, body);
+      body += ":{\"time_stamp\":";
+      AppendJsonString(stamp, body);
+      body += ",\"type\":";
+      AppendJsonString(UpperTypeName(f.type), body);
+      body += ",\"help\":";
+      AppendJsonString(f.help, body);
+      body += ",\"metrics\":[";
+      for (std::size_t i = 0; i < matching.size(); ++i) {
+        if (i > 0) body += ',';
+        AppendPgwMetric(*matching[i], body);
+      }
+      body += "]}";
+    }
+    body += '}';
+  }
+  body += "]}";
+  return Response::Json(200, std::move(body));
+}
+
+Response Api::HandleDeleteSeries(const Request& request) {
+  auto query = ParseQuery(request.query);
+  if (!query) return JsonMessage(400, "malformed query string");
+  std::string group_name;
+  std::vector<parse::Selector> selectors;
+  for (const auto& [name, value] : *query) {
+    if (name == "group") {
+      group_name = value;
+    } else if (name == "match[]") {
+      auto selector = parse::ParseSelector(value);
+      if (!selector.ok()) return JsonMessage(400, "match[]: " + selector.status().message());
+      selectors.push_back(std::move(*selector));
+    }
+  }
+  if (group_name.empty()) return JsonMessage(400, "the query parameter \"group\" is required");
+  if (selectors.empty()) {
+    return JsonMessage(400, "at least one match[] selector is required, e.g. match[]={job=\"x\"}");
+  }
+  const auto config = config_.Get();
+  const config::GroupConfig* group = config->FindGroup(group_name);
+  if (group == nullptr) return JsonMessage(404, "unknown metric group \"" + group_name + "\"");
+  if (group->api_key) {
+    const std::string* key = request.Header("x-api-key");
+    const bool admin =
+        key != nullptr && config->admin_api_key && KeysEqual(*key, *config->admin_api_key);
+    if (key == nullptr || (!KeysEqual(*key, *group->api_key) && !admin)) {
+      return JsonMessage(401, "deleting needs the group's API key (or the admin key) in X-API-KEY");
+    }
+  }
+  auto deleted =
+      store_.DeleteMatching(group->name, [&](std::string_view family, const model::Labels& labels) {
+        return std::any_of(selectors.begin(), selectors.end(),
+                           [&](const parse::Selector& s) { return s.Matches(family, labels); });
+      });
+  if (!deleted.ok()) return JsonMessage(HttpStatusOf(deleted.status()), deleted.status().message());
+  log::Info("deleted " + std::to_string(*deleted) + " series from metric group \"" + group->name +
+            "\" by matcher");
+  return Response::Json(200,
+                        "{\"status\":\"success\",\"deleted\":" + std::to_string(*deleted) + "}");
+}
+
+}  // namespace accumulator::http

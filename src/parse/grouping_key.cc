@@ -1,0 +1,156 @@
+#include "parse/grouping_key.h"
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "model/names.h"
+
+namespace accumulator::parse {
+namespace {
+
+std::optional<std::string> PercentDecode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    if (i + 2 >= text.size()) return std::nullopt;
+    const auto hex = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+      return -1;
+    };
+    const int hi = hex(text[i + 1]);
+    const int lo = hex(text[i + 2]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return out;
+}
+
+constexpr std::string_view kBase64Suffix = "@base64";
+
+Result<std::string> SegmentValue(std::string_view raw, bool base64, std::string_view name) {
+  if (base64) {
+    // A lone "=" is how the Pushgateway spells an empty value, since "//" collapses.
+    auto decoded = DecodeBase64Url(raw == "=" ? std::string_view() : raw);
+    if (!decoded) {
+      return Status::InvalidArgument("invalid base64 encoding in value of label \"" +
+                                     std::string(name) + "\"");
+    }
+    return *decoded;
+  }
+  auto decoded = PercentDecode(raw);
+  if (!decoded) {
+    return Status::InvalidArgument("invalid percent-encoding in value of label \"" +
+                                   std::string(name) + "\"");
+  }
+  return *decoded;
+}
+
+}  // namespace
+
+namespace {
+
+std::optional<std::string> DecodeBase64With(std::string_view text, char c62, char c63) {
+  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+  std::string out;
+  out.reserve(text.size() * 3 / 4);
+  unsigned buffer = 0;
+  int bits = 0;
+  for (char c : text) {
+    int v = -1;
+    if (c >= 'A' && c <= 'Z') v = c - 'A';
+    if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
+    if (c >= '0' && c <= '9') v = c - '0' + 52;
+    if (c == c62) v = 62;
+    if (c == c63) v = 63;
+    if (v < 0) return std::nullopt;
+    buffer = (buffer << 6) | static_cast<unsigned>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((buffer >> bits) & 0xFF);
+    }
+  }
+  // 6 leftover bits can never end a valid encoding; other leftovers must be zero.
+  if (bits >= 6 || (buffer & ((1U << bits) - 1)) != 0) return std::nullopt;
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string> DecodeBase64Url(std::string_view text) {
+  return DecodeBase64With(text, '-', '_');
+}
+
+std::optional<std::string> DecodeBase64(std::string_view text) {
+  return DecodeBase64With(text, '+', '/');
+}
+
+Result<model::Labels> ParseGroupingKey(std::string_view path) {
+  std::vector<std::string_view> segments;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    std::size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    if (end > start) segments.push_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  if (segments.empty() || (segments[0] != "job" && segments[0] != "job@base64")) {
+    return Status::NotFound("push path must start with /metrics/job/<job>");
+  }
+  if (segments.size() < 2) return Status::InvalidArgument("job name is required");
+  auto job = SegmentValue(segments[1], segments[0] == "job@base64", "job");
+  if (!job.ok()) return job.status();
+  if (job->empty()) return Status::InvalidArgument("job name is required");
+  if ((segments.size() - 2) % 2 != 0) {
+    return Status::InvalidArgument("odd number of components in label string \"" +
+                                   std::string(path.substr(path.find('/') + 1)) + "\"");
+  }
+  model::Labels labels;
+  for (std::size_t i = 2; i + 1 < segments.size(); i += 2) {
+    std::string_view name = segments[i];
+    const bool base64 = name.ends_with(kBase64Suffix);
+    if (base64) name.remove_suffix(kBase64Suffix.size());
+    if (!model::IsValidLabelName(name) || model::IsReservedLabelName(name)) {
+      return Status::InvalidArgument("improper label name \"" + std::string(name) + "\"");
+    }
+    auto value = SegmentValue(segments[i + 1], base64, name);
+    if (!value.ok()) return value.status();
+    if (!model::IsValidUtf8(*value)) {
+      return Status::InvalidArgument("value of label \"" + std::string(name) +
+                                     "\" is not valid UTF-8");
+    }
+    model::SetLabel(labels, name, *value);  // the last occurrence wins, as in the Pushgateway
+  }
+  if (!model::IsValidUtf8(*job)) return Status::InvalidArgument("job name is not valid UTF-8");
+  model::SetLabel(labels, "job", *job);  // the job segment beats a "job" pair in the tail
+  return labels;
+}
+
+Status AddGroupingLabels(const model::Labels& grouping, model::Push& push) {
+  const bool has_instance = model::FindLabel(grouping, "instance") != nullptr;
+  for (model::Family& family : push.families) {
+    std::set<model::Labels> seen;
+    for (model::Series& series : family.series) {
+      for (const model::Label& l : grouping) model::SetLabel(series.labels, l.name, l.value);
+      if (!has_instance && model::FindLabel(series.labels, "instance") == nullptr) {
+        model::SetLabel(series.labels, "instance", "");
+      }
+      if (!seen.insert(series.labels).second) {
+        return Status::InvalidArgument(
+            "series " + model::DescribeSeries(family.name, series.labels) +
+            " appears twice once the grouping labels of the URL are applied");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace accumulator::parse

@@ -1,0 +1,179 @@
+#include "parse/selector.h"
+
+#include <cctype>
+
+#include "model/names.h"
+
+namespace accumulator::parse {
+namespace {
+
+class Cursor {
+ public:
+  explicit Cursor(std::string_view text) : text_(text) {}
+  void SkipSpaces() {
+    while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
+  }
+  bool AtEnd() const { return pos_ >= text_.size(); }
+  char Peek() const { return text_[pos_]; }
+  bool Consume(std::string_view token) {
+    if (text_.substr(pos_, token.size()) != token) return false;
+    pos_ += token.size();
+    return true;
+  }
+  std::string_view Identifier(bool allow_colon) {
+    const std::size_t start = pos_;
+    while (pos_ < text_.size()) {
+      const char c = text_[pos_];
+      const bool ok = std::isalpha(static_cast<unsigned char>(c)) || c == '_' ||
+                      (allow_colon && c == ':') ||
+                      (pos_ > start && std::isdigit(static_cast<unsigned char>(c)));
+      if (!ok) break;
+      ++pos_;
+    }
+    return text_.substr(start, pos_ - start);
+  }
+  Status Error(const std::string& what) const {
+    return Status::InvalidArgument("selector position " + std::to_string(pos_ + 1) + ": " + what);
+  }
+  Result<std::string> QuotedString() {
+    if (AtEnd() || (Peek() != '"' && Peek() != '\'' && Peek() != '`')) {
+      return Error("expected a quoted string");
+    }
+    const char quote = text_[pos_++];
+    std::string out;
+    while (pos_ < text_.size()) {
+      const char c = text_[pos_++];
+      if (c == quote) return out;
+      if (c == '\\' && quote != '`' && pos_ < text_.size()) {
+        const char e = text_[pos_++];
+        switch (e) {
+          case 'n':
+            out += '\n';
+            break;
+          case 't':
+            out += '\t';
+            break;
+          case 'r':
+            out += '\r';
+            break;
+          case '\\':
+            out += '\\';
+            break;
+          case '"':
+            out += '"';
+            break;
+          case '\'':
+            out += '\'';
+            break;
+          default:
+            // Regexes such as "a\.b" keep the backslash, as PromQL does.
+            out += '\\';
+            out += e;
+        }
+        continue;
+      }
+      out += c;
+    }
+    return Error("string is not closed");
+  }
+
+ private:
+  std::string_view text_;
+  std::size_t pos_ = 0;
+};
+
+bool MatchOne(const Selector::Matcher& m, std::string_view value) {
+  switch (m.op) {
+    case Selector::Op::kEqual:
+      return value == m.value;
+    case Selector::Op::kNotEqual:
+      return value != m.value;
+    case Selector::Op::kRegexMatch:
+      return std::regex_match(value.begin(), value.end(), *m.regex);
+    case Selector::Op::kRegexNoMatch:
+      return !std::regex_match(value.begin(), value.end(), *m.regex);
+  }
+  return false;
+}
+
+}  // namespace
+
+bool Selector::Matches(std::string_view family, const model::Labels& labels) const {
+  for (const Matcher& m : matchers_) {
+    std::string_view value;
+    if (m.name == "__name__") {
+      value = family;
+    } else if (const std::string* v = model::FindLabel(labels, m.name)) {
+      value = *v;
+    }
+    if (!MatchOne(m, value)) return false;
+  }
+  return true;
+}
+
+Result<Selector> ParseSelector(std::string_view text) {
+  constexpr std::size_t kMaxSelectorLength = 4096;
+  if (text.size() > kMaxSelectorLength) {
+    return Status::InvalidArgument("selector longer than 4096 bytes");
+  }
+  Selector selector;
+  Cursor cur(text);
+  cur.SkipSpaces();
+  const std::string_view name = cur.Identifier(/*allow_colon=*/true);
+  if (!name.empty()) {
+    selector.matchers_.push_back({"__name__", Selector::Op::kEqual, std::string(name), nullptr});
+  }
+  cur.SkipSpaces();
+  if (!cur.AtEnd() && cur.Peek() == '{') {
+    cur.Consume("{");
+    while (true) {
+      cur.SkipSpaces();
+      if (cur.Consume("}")) break;
+      const std::string_view label = cur.Identifier(/*allow_colon=*/false);
+      if (label.empty()) return cur.Error("expected a label name or '}'");
+      cur.SkipSpaces();
+      Selector::Op op;
+      if (cur.Consume("=~")) {
+        op = Selector::Op::kRegexMatch;
+      } else if (cur.Consume("!~")) {
+        op = Selector::Op::kRegexNoMatch;
+      } else if (cur.Consume("!=")) {
+        op = Selector::Op::kNotEqual;
+      } else if (cur.Consume("=")) {
+        op = Selector::Op::kEqual;
+      } else {
+        return cur.Error("expected =, !=, =~ or !~ after label \"" + std::string(label) + "\"");
+      }
+      cur.SkipSpaces();
+      auto value = cur.QuotedString();
+      if (!value.ok()) return value.status();
+      Selector::Matcher m{std::string(label), op, *value, nullptr};
+      if (op == Selector::Op::kRegexMatch || op == Selector::Op::kRegexNoMatch) {
+        try {
+          m.regex = std::make_shared<const std::regex>(*value, std::regex::ECMAScript);
+        } catch (const std::regex_error& e) {
+          return Status::InvalidArgument("invalid regular expression \"" + *value +
+                                         "\": " + e.what());
+        }
+      }
+      selector.matchers_.push_back(std::move(m));
+      cur.SkipSpaces();
+      if (cur.Consume(",")) continue;
+      if (cur.Consume("}")) break;
+      return cur.Error("expected ',' or '}'");
+    }
+  }
+  cur.SkipSpaces();
+  if (!cur.AtEnd()) return cur.Error("unexpected text after the selector");
+  bool selective = false;
+  for (const auto& m : selector.matchers_) {
+    if (!MatchOne(m, "")) selective = true;
+  }
+  if (!selective) {
+    return Status::InvalidArgument(
+        "selector must contain at least one matcher that does not match the empty string");
+  }
+  return selector;
+}
+
+}  // namespace accumulator::parse
