@@ -12,6 +12,9 @@
 namespace accumulator::app {
 namespace {
 
+// Bounds the memory of Idempotency-Key answers (about 100 bytes each).
+constexpr std::size_t kMaxIdempotencyKeys = 1'000'000;
+
 std::vector<store::GroupSettings> StoreSettings(const config::Config& config) {
   std::vector<store::GroupSettings> out;
   for (const config::GroupConfig& g : config.groups) {
@@ -45,7 +48,10 @@ void WarnAboutConfig(const config::Config& config) {
 }  // namespace
 
 Service::Service(ServiceOptions options, const Clock& clock)
-    : options_(std::move(options)), clock_(clock), store_(clock) {}
+    : options_(std::move(options)),
+      clock_(clock),
+      store_(clock),
+      idempotency_(clock, kMaxIdempotencyKeys) {}
 
 Service::~Service() { Stop(); }
 
@@ -82,7 +88,7 @@ Status Service::Start() {
   api_options.version = options_.version;
   api_options.start_time = clock_.Now();
   api_ = std::make_unique<http::Api>(
-      store_, *config_, clock_, stats_, [this] { return Reload(); }, api_options);
+      store_, idempotency_, *config_, clock_, stats_, [this] { return Reload(); }, api_options);
   http::ServerOptions server_options;
   server_options.listen = options_.listen;
   server_options.max_body_bytes = options_.max_body_bytes;

@@ -13,6 +13,7 @@
 #include "http/api.h"
 #include "http/api_stats.h"
 #include "http/server.h"
+#include "store/idempotency.h"
 #include "store/series_store.h"
 
 namespace accumulator::app {
@@ -48,6 +49,7 @@ class Service {
   ServiceOptions options_;
   const Clock& clock_;
   store::SeriesStore store_;
+  store::IdempotencyCache idempotency_;
   http::ApiStats stats_;
   std::unique_ptr<config::ConfigHolder> config_;
   std::unique_ptr<http::Api> api_;

@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "http/gzip.h"
 #include "http/status_to_http.h"
+#include "model/names.h"
 
 namespace accumulator::http {
 namespace {
@@ -48,6 +49,21 @@ bool KeysEqual(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
+Status SetWriter(std::string_view writer, model::Push& push) {
+  constexpr std::size_t kMaxWriterLength = 256;
+  if (writer.empty() || writer.size() > kMaxWriterLength || !model::IsValidUtf8(writer)) {
+    return Status::InvalidArgument("writer id must be 1 to 256 bytes of UTF-8");
+  }
+  for (model::Family& family : push.families) {
+    for (model::Series& series : family.series) {
+      if (model::FindLabel(series.metadata, model::kWriterLabel) == nullptr) {
+        model::SetLabel(series.metadata, model::kWriterLabel, writer);
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 std::optional<std::string> PercentDecode(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -72,9 +88,11 @@ std::optional<std::string> PercentDecode(std::string_view text) {
   return out;
 }
 
-Api::Api(store::SeriesStore& store, config::ConfigHolder& config, const Clock& clock,
-         ApiStats& stats, ReloadFunction reload, ApiOptions options)
+Api::Api(store::SeriesStore& store, store::IdempotencyCache& idempotency,
+         config::ConfigHolder& config, const Clock& clock, ApiStats& stats, ReloadFunction reload,
+         ApiOptions options)
     : store_(store),
+      idempotency_(idempotency),
       config_(config),
       clock_(clock),
       stats_(stats),

@@ -13,6 +13,7 @@
 #include "http/api_stats.h"
 #include "http/request.h"
 #include "parse/limits.h"
+#include "store/idempotency.h"
 #include "store/series_store.h"
 
 namespace accumulator::http {
@@ -31,9 +32,9 @@ class Api {
   // Re-reads the configuration and applies it; returns why not (kFailedPrecondition).
   using ReloadFunction = std::function<Status()>;
 
-  // `store`, `config`, `clock` and `stats` must outlive the Api.
-  Api(store::SeriesStore& store, config::ConfigHolder& config, const Clock& clock, ApiStats& stats,
-      ReloadFunction reload, ApiOptions options);
+  // `store`, `idempotency`, `config`, `clock` and `stats` must outlive the Api.
+  Api(store::SeriesStore& store, store::IdempotencyCache& idempotency, config::ConfigHolder& config,
+      const Clock& clock, ApiStats& stats, ReloadFunction reload, ApiOptions options);
 
   Response Handle(const Request& request);
 
@@ -45,6 +46,8 @@ class Api {
   Response HandleUpdate(const Request& request, std::string_view group);
   // /metrics/job/... (SPEC §3.2). `grouping_path` is the raw path after "/metrics/".
   Response HandlePushgateway(const Request& request, std::string_view grouping_path);
+  Response ApplyPushgatewayPush(const Request& request, const config::GroupConfig& group,
+                                model::Labels grouping);
   Response HandleJsonPush(const Request& request);
   Response HandleApiStatus();
   Response HandleApiMetrics(const Request& request);
@@ -53,6 +56,10 @@ class Api {
   Response HandleScrapeAll(const Request& request);
   Response CountedRejection(const config::GroupConfig* group, const Status& status,
                             bool as_json = false);
+  // Runs `apply` unless the request's Idempotency-Key was already answered in this
+  // group within global.idempotencyWindow; then it answers that status again.
+  Response Idempotent(const Request& request, const config::GroupConfig& group,
+                      const config::Config& config, const std::function<Response()>& apply);
   Response HandleReset(const Request& request, std::string_view group);
   Response HandleReload(const Request& request);
   Response HandleServiceDiscovery();
@@ -76,6 +83,7 @@ class Api {
                                                       const config::Config& config) const;
 
   store::SeriesStore& store_;
+  store::IdempotencyCache& idempotency_;
   config::ConfigHolder& config_;
   const Clock& clock_;
   ApiStats& stats_;
@@ -86,6 +94,13 @@ class Api {
 
 // Compares secrets in time independent of where they differ.
 bool KeysEqual(std::string_view a, std::string_view b);
+
+// Marks every series of `push` as coming from cumulative writer `writer` (SPEC §2),
+// unless the series names its own writer in the body. kInvalidArgument for an
+// unusable id (empty, over 256 bytes, not UTF-8).
+Status SetWriter(std::string_view writer, model::Push& push);
+// SetWriter with the X-Accumulator-Writer header, if the request has one.
+Status ApplyWriterHeader(const Request& request, model::Push& push);
 
 // Percent-decodes a path segment; nullopt on a malformed escape.
 std::optional<std::string> PercentDecode(std::string_view text);

@@ -43,8 +43,9 @@ class ApiTest : public ::testing::Test {
   ApiTest()
       : store_(clock_),
         holder_(Load(kConfig)),
+        idempotency_(clock_, 1000),
         api_(
-            store_, holder_, clock_, stats_, [this] { return reload_result_; },
+            store_, idempotency_, holder_, clock_, stats_, [this] { return reload_result_; },
             ApiOptions{{}, 1 << 20, "test", clock_.Now()}) {
     store_.Configure(SettingsOf(*holder_.Get()));
     api_.SetReady(true);
@@ -70,6 +71,7 @@ class ApiTest : public ::testing::Test {
   config::ConfigHolder holder_;
   ApiStats stats_;
   Status reload_result_;
+  store::IdempotencyCache idempotency_;
   Api api_;
 };
 
@@ -204,6 +206,36 @@ TEST_F(ApiTest, HealthAndReadiness) {
   api_.SetReady(false);
   EXPECT_EQ(Call("GET", "/ready").status, 503);
   EXPECT_EQ(Call("GET", "/health").status, 200);
+}
+
+TEST_F(ApiTest, IdempotencyKeyAppliesOnce) {
+  const std::vector<std::pair<std::string, std::string>> headers{{"x-api-key", "secret-1"},
+                                                                 {"idempotency-key", "req-1"}};
+  EXPECT_EQ(Call("POST", "/update/default", "# TYPE c counter\nc 1\n", headers).status, 201);
+  Response again = Call("POST", "/update/default", "# TYPE c counter\nc 1\n", headers);
+  EXPECT_EQ(again.status, 201);
+  EXPECT_NE(Call("GET", "/metrics/default").body.find("\nc 1\n"), std::string::npos);
+  // A rejected first answer is replayed too.
+  const std::vector<std::pair<std::string, std::string>> bad{{"x-api-key", "secret-1"},
+                                                             {"idempotency-key", "req-2"}};
+  EXPECT_EQ(Call("POST", "/update/default", "c{ 1\n", bad).status, 400);
+  EXPECT_EQ(Call("POST", "/update/default", "# TYPE c counter\nc 1\n", bad).status, 400);
+}
+
+TEST_F(ApiTest, WriterHeaderMakesCountersCumulative) {
+  const std::vector<std::pair<std::string, std::string>> headers{
+      {"x-api-key", "secret-1"}, {"x-accumulator-writer", "container-1"}};
+  for (const char* total : {"5", "8", "10"}) {
+    EXPECT_EQ(
+        Call("POST", "/update/default", std::string("# TYPE c counter\nc ") + total + "\n", headers)
+            .status,
+        201);
+  }
+  EXPECT_NE(Call("GET", "/metrics/default").body.find("\nc 10\n"), std::string::npos);
+  EXPECT_EQ(Call("POST", "/update/default", "c 1\n",
+                 {{"x-api-key", "secret-1"}, {"x-accumulator-writer", ""}})
+                .status,
+            400);
 }
 
 TEST(KeysEqualTest, ComparesWholeKeys) {

@@ -123,18 +123,23 @@ Response Api::HandleJsonPush(const Request& request) {
   const auto config = config_.Get();
   auto group = SelectGroupByKey(request, *config);
   if (!group.ok()) return CountedRejection(nullptr, group.status(), /*as_json=*/true);
-  auto body = DecodedBody(request);
-  if (!body.ok()) return CountedRejection(*group, body.status(), true);
-  parse::JsonRecordOptions options;
-  options.hostname_label = config->json_hostname_label;
-  options.pid_label = config->json_pid_label;
-  auto push = parse::ParseJsonPush(*body, options_.limits, options);
-  if (!push.ok()) return CountedRejection(*group, push.status(), true);
-  if (Status s = store_.Apply((*group)->name, *push); !s.ok()) {
-    return CountedRejection(*group, s, true);
-  }
-  stats_.CountPush((*group)->name, "ok");
-  return JsonMessage(200, "success");
+  return Idempotent(request, **group, *config, [&] {
+    auto body = DecodedBody(request);
+    if (!body.ok()) return CountedRejection(*group, body.status(), true);
+    parse::JsonRecordOptions options;
+    options.hostname_label = config->json_hostname_label;
+    options.pid_label = config->json_pid_label;
+    auto push = parse::ParseJsonPush(*body, options_.limits, options);
+    if (!push.ok()) return CountedRejection(*group, push.status(), true);
+    if (Status s = ApplyWriterHeader(request, *push); !s.ok()) {
+      return CountedRejection(*group, s, true);
+    }
+    if (Status s = store_.Apply((*group)->name, *push); !s.ok()) {
+      return CountedRejection(*group, s, true);
+    }
+    stats_.CountPush((*group)->name, "ok");
+    return JsonMessage(200, "success");
+  });
 }
 
 Response Api::HandleApiStatus() {

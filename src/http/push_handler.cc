@@ -11,6 +11,11 @@
 
 namespace accumulator::http {
 
+Status ApplyWriterHeader(const Request& request, model::Push& push) {
+  const std::string* writer = request.Header("x-accumulator-writer");
+  return writer == nullptr ? Status::Ok() : SetWriter(*writer, push);
+}
+
 Result<model::Push> Api::ParsePushBody(const Request& request) const {
   auto format = expose::PushFormatOf(request.Header("content-type"));
   if (!format.ok()) return format.status();
@@ -27,6 +32,32 @@ Result<model::Push> Api::ParsePushBody(const Request& request) const {
       return Status::UnsupportedMedia("JSON pushes go to POST /api/v1/metrics");
   }
   return Status::UnsupportedMedia("unsupported Content-Type");
+}
+
+Response Api::Idempotent(const Request& request, const config::GroupConfig& group,
+                         const config::Config& config, const std::function<Response()>& apply) {
+  const std::string* key = request.Header("idempotency-key");
+  if (key == nullptr) return apply();
+  constexpr std::size_t kMaxKeyLength = 256;
+  if (key->empty() || key->size() > kMaxKeyLength) {
+    return CountedRejection(&group,
+                            Status::InvalidArgument("Idempotency-Key must be 1 to 256 bytes"));
+  }
+  const auto claim = idempotency_.Begin(group.name, *key, config.idempotency_window);
+  if (claim.state == store::IdempotencyCache::State::kDone) {
+    stats_.CountPush(group.name, "duplicate");
+    Response r;
+    r.status = claim.answer;
+    r.headers.emplace_back("Idempotent-Replayed", "true");
+    return r;
+  }
+  if (claim.state == store::IdempotencyCache::State::kInProgress) {
+    return CountedRejection(&group, Status::Conflict("a push with this Idempotency-Key is still "
+                                                     "being applied; retry later"));
+  }
+  Response response = apply();
+  idempotency_.Finish(group.name, *key, response.status);
+  return response;
 }
 
 Response Api::CountedRejection(const config::GroupConfig* group, const Status& status,
@@ -62,16 +93,19 @@ Response Api::HandleUpdate(const Request& request, std::string_view group_name) 
           group, Status::Unauthenticated("wrong API key for metric group \"" + group->name + "\""));
     }
   }
-  if (request.body.empty()) {
-    return CountedRejection(group, Status::InvalidArgument("request body is empty"));
-  }
-  auto push = ParsePushBody(request);
-  if (!push.ok()) return CountedRejection(group, push.status());
-  if (Status s = store_.Apply(group->name, *push); !s.ok()) return CountedRejection(group, s);
-  stats_.CountPush(group->name, "ok");
-  Response r;
-  r.status = 201;
-  return r;
+  return Idempotent(request, *group, *config, [&] {
+    if (request.body.empty()) {
+      return CountedRejection(group, Status::InvalidArgument("request body is empty"));
+    }
+    auto push = ParsePushBody(request);
+    if (!push.ok()) return CountedRejection(group, push.status());
+    if (Status s = ApplyWriterHeader(request, *push); !s.ok()) return CountedRejection(group, s);
+    if (Status s = store_.Apply(group->name, *push); !s.ok()) return CountedRejection(group, s);
+    stats_.CountPush(group->name, "ok");
+    Response r;
+    r.status = 201;
+    return r;
+  });
 }
 
 }  // namespace accumulator::http

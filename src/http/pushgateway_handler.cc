@@ -4,6 +4,7 @@
 
 #include "common/log.h"
 #include "http/api.h"
+#include "model/names.h"
 #include "parse/grouping_key.h"
 
 namespace accumulator::http {
@@ -70,7 +71,8 @@ Response Api::HandlePushgateway(const Request& request, std::string_view groupin
   const std::string& group_name = (*group)->name;
 
   if (request.method == "DELETE") {
-    const model::Labels& key = *grouping;
+    model::Labels key = *grouping;
+    std::erase_if(key, [](const model::Label& l) { return l.name == model::kWriterLabel; });
     auto deleted = store_.DeleteMatching(
         group_name,
         [&](std::string_view, const model::Labels& labels) { return HasAllLabels(labels, key); });
@@ -82,22 +84,35 @@ Response Api::HandlePushgateway(const Request& request, std::string_view groupin
     return r;
   }
 
+  return Idempotent(request, **group, *config,
+                    [&] { return ApplyPushgatewayPush(request, **group, std::move(*grouping)); });
+}
+
+Response Api::ApplyPushgatewayPush(const Request& request, const config::GroupConfig& group,
+                                   model::Labels grouping) {
+  const std::string& group_name = group.name;
   auto push = ParsePushBody(request);
-  if (!push.ok()) return CountedRejection(*group, push.status());
+  if (!push.ok()) return CountedRejection(&group, push.status());
+  if (Status s = ApplyWriterHeader(request, *push); !s.ok()) return CountedRejection(&group, s);
+  // A writer in the path steers merging like the header; it is not a grouping label.
+  if (const std::string* writer = model::FindLabel(grouping, model::kWriterLabel)) {
+    if (Status s = SetWriter(*writer, *push); !s.ok()) return CountedRejection(&group, s);
+    std::erase_if(grouping, [](const model::Label& l) { return l.name == model::kWriterLabel; });
+  }
   // The gateway owns these families, as the Pushgateway does.
   std::erase_if(push->families, [](const model::Family& f) {
     return f.name == kPushTimeFamily || f.name == kPushFailureFamily;
   });
-  if (Status s = parse::AddGroupingLabels(*grouping, *push); !s.ok()) {
-    return CountedRejection(*group, s);
+  if (Status s = parse::AddGroupingLabels(grouping, *push); !s.ok()) {
+    return CountedRejection(&group, s);
   }
   push->families.push_back(model::Family{
       std::string(kPushTimeFamily),
       model::MetricType::kGauge,
       "Last Unix time when changing this group in the Pushgateway succeeded.",
       {model::Series{
-          SeriesLabelsOf(*grouping), model::ScalarValue{ToUnixSeconds(clock_.Now())}, {}}}});
-  if (Status s = store_.Apply(group_name, *push); !s.ok()) return CountedRejection(*group, s);
+          SeriesLabelsOf(grouping), model::ScalarValue{ToUnixSeconds(clock_.Now())}, {}}}});
+  if (Status s = store_.Apply(group_name, *push); !s.ok()) return CountedRejection(&group, s);
   stats_.CountPush(group_name, "ok");
   return Response{};  // 200, empty, as the Pushgateway answers
 }

@@ -14,6 +14,8 @@ bool IsValidUtf8(std::string_view text);
 // series' identity and never exposed.
 inline constexpr std::string_view kMetadataLabelPrefix = "_metrics_accumulator_";
 inline constexpr std::string_view kLatestLabel = "_metrics_accumulator_latest";
+// Names a cumulative writer (SPEC §2): its counters are running totals, not increments.
+inline constexpr std::string_view kWriterLabel = "_metrics_accumulator_writer";
 bool IsMetadataLabel(std::string_view name);
 
 }  // namespace accumulator::model

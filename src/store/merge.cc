@@ -83,6 +83,42 @@ Status CheckCompatible(const model::Family& family, const StoredValue& stored,
   return Status::Ok();
 }
 
+std::string_view WriterOf(const model::Series& pushed) {
+  const std::string* writer = model::FindLabel(pushed.metadata, model::kWriterLabel);
+  return writer == nullptr ? std::string_view() : std::string_view(*writer);
+}
+
+model::Value CumulativeIncrease(const model::Value& last, const model::Value& pushed) {
+  if (const auto* now = std::get_if<model::HistogramValue>(&pushed)) {
+    const auto* before = std::get_if<model::HistogramValue>(&last);
+    if (before == nullptr || before->upper_bounds != now->upper_bounds) return pushed;
+    bool restarted = now->count < before->count;
+    for (std::size_t i = 0; i < now->bucket_counts.size(); ++i) {
+      restarted = restarted || now->bucket_counts[i] < before->bucket_counts[i];
+    }
+    if (restarted) return pushed;
+    model::HistogramValue increase = *now;
+    for (std::size_t i = 0; i < increase.bucket_counts.size(); ++i) {
+      increase.bucket_counts[i] -= before->bucket_counts[i];
+    }
+    increase.count -= before->count;
+    increase.sum -= before->sum;
+    return increase;
+  }
+  if (const auto* now = std::get_if<model::SummaryValue>(&pushed)) {
+    const auto* before = std::get_if<model::SummaryValue>(&last);
+    if (before == nullptr || now->count < before->count) return pushed;
+    model::SummaryValue increase = *now;
+    increase.count -= before->count;
+    increase.sum -= before->sum;
+    return increase;
+  }
+  const auto* now = std::get_if<model::ScalarValue>(&pushed);
+  const auto* before = std::get_if<model::ScalarValue>(&last);
+  if (now == nullptr || before == nullptr || now->value < before->value) return pushed;
+  return model::ScalarValue{now->value - before->value};
+}
+
 StoredValue FromPushed(const model::Series& pushed) {
   return StoredValue{pushed.value, LatestStamp(pushed)};
 }

@@ -30,6 +30,16 @@ StoredValue FromPushed(const model::Series& pushed);
 // Merges a checked push into the stored value, by the rule of the family's type.
 void Merge(model::MetricType type, StoredValue& stored, const model::Series& pushed);
 
+// For a cumulative writer (SPEC §2): what `pushed` adds given the writer's previous
+// push `last` of the same series. For counters, histograms and summaries only (gauges
+// are not cumulative). Counters, histogram buckets/sum/count and summary sum/count
+// give their increase; a value lower than before means the writer restarted, and the
+// whole pushed value counts.
+model::Value CumulativeIncrease(const model::Value& last, const model::Value& pushed);
+
+// The writer named by a push's _metrics_accumulator_writer label, or "" for a delta push.
+std::string_view WriterOf(const model::Series& pushed);
+
 // The number in a push's _metrics_accumulator_latest label, if it has one.
 std::optional<double> LatestStamp(const model::Series& pushed);
 

@@ -84,6 +84,22 @@ TEST(MergeTest, SummariesAddSumAndCountAndReplaceQuantiles) {
   EXPECT_EQ(s.quantiles[0].value, 2);
 }
 
+TEST(MergeTest, CumulativeIncreaseDetectsRestarts) {
+  using model::ScalarValue;
+  EXPECT_EQ(std::get<ScalarValue>(CumulativeIncrease(ScalarValue{5}, ScalarValue{8})).value, 3);
+  EXPECT_EQ(std::get<ScalarValue>(CumulativeIncrease(ScalarValue{5}, ScalarValue{2})).value, 2);
+  const model::Value before = t::Histogram({}, {1, INFINITY}, {2, 4}, 5).value;
+  const model::Value after = t::Histogram({}, {1, INFINITY}, {1, 6}, 9).value;  // bucket fell
+  EXPECT_EQ(std::get<model::HistogramValue>(CumulativeIncrease(before, after)).bucket_counts,
+            (std::vector<double>{1, 6}));
+  const model::Value summary_before = t::Summary({}, {}, 10, 4).value;
+  const model::Value summary_after = t::Summary({}, {{0.5, 1}}, 15, 6).value;
+  const auto inc = std::get<model::SummaryValue>(CumulativeIncrease(summary_before, summary_after));
+  EXPECT_EQ(inc.sum, 5);
+  EXPECT_EQ(inc.count, 2);
+  EXPECT_EQ(inc.quantiles.size(), 1u);
+}
+
 TEST(MergeTest, HistogramCountsMustBeFinite) {
   const auto f = t::Family("h", MetricType::kHistogram, {});
   EXPECT_EQ(CheckPushed(f, t::Histogram({}, {INFINITY}, {INFINITY}, 0)).code(),

@@ -35,10 +35,19 @@ std::size_t SeriesStore::ShardOf(std::string_view family) {
   return std::hash<std::string_view>{}(family) % kShards;
 }
 
-bool SeriesStore::IsExpired(const Group& group, const StoredSeries& series, TimePoint now) {
+bool SeriesStore::IsExpired(const Group& group, TimePoint last_push, TimePoint now) {
   const std::int64_t ttl = group.ttl_seconds.load(std::memory_order_relaxed);
-  return ttl > 0 && now - series.last_push > std::chrono::seconds(ttl);
+  return ttl > 0 && now - last_push > std::chrono::seconds(ttl);
 }
+
+namespace {
+
+bool IsCumulativeType(model::MetricType type) {
+  return type == model::MetricType::kCounter || type == model::MetricType::kHistogram ||
+         type == model::MetricType::kSummary;
+}
+
+}  // namespace
 
 Status SeriesStore::Apply(std::string_view group_name, const model::Push& push) {
   std::shared_ptr<Group> group = FindGroup(group_name);
@@ -62,8 +71,10 @@ Status SeriesStore::Apply(std::string_view group_name, const model::Push& push) 
 
 // Runs with every shard that `push` touches locked.
 Status SeriesStore::ApplyLocked(Group& group, const model::Push& push, TimePoint now) {
-  // Phase 1: validate against stored state and count new series. Nothing changes yet.
+  // Phase 1: validate against stored state and count new entries (series and writer
+  // states). Nothing changes yet.
   std::size_t new_series = 0;
+  std::size_t freed = 0;  // entries of expired series that this push replaces
   for (const model::Family& family : push.families) {
     Shard& shard = group.shards[ShardOf(family.name)];
     auto fit = shard.families.find(family.name);
@@ -80,16 +91,22 @@ Status SeriesStore::ApplyLocked(Group& group, const model::Push& push, TimePoint
         }
       }
     }
+    const bool cumulative_type = IsCumulativeType(family.type);
     for (const model::Series& series : family.series) {
+      const std::string_view writer = cumulative_type ? WriterOf(series) : std::string_view();
       const StoredSeries* stored = nullptr;
       if (fit != shard.families.end() && fit->second.type == family.type) {
         auto sit = fit->second.series.find(series.labels);
         if (sit != fit->second.series.end()) stored = &sit->second;
       }
       if (stored == nullptr) {
-        ++new_series;
-      } else if (!IsExpired(group, *stored, now)) {
+        new_series += writer.empty() ? 1 : 2;
+      } else if (IsExpired(group, *stored, now)) {
+        freed += stored->writers.size();
+        new_series += writer.empty() ? 0 : 1;
+      } else {
         if (Status s = CheckCompatible(family, stored->value, series); !s.ok()) return s;
+        if (!writer.empty() && !stored->writers.contains(writer)) ++new_series;
       }
     }
   }
@@ -112,24 +129,46 @@ Status SeriesStore::ApplyLocked(Group& group, const model::Push& push, TimePoint
     StoredFamily& stored = shard.families[family.name];
     if (stored.type != family.type) {
       // Only expired series can be here (phase 1); they go with the old type.
-      group.series_count -= stored.series.size();
+      for (const auto& [labels, old] : stored.series) group.series_count -= old.Weight();
       group.expired += stored.series.size();
       stored.series.clear();
       stored.type = family.type;
     }
+    const bool cumulative_type = IsCumulativeType(family.type);
     if (!family.help.empty()) stored.help = family.help;
     for (const model::Series& series : family.series) {
+      const std::string_view writer = cumulative_type ? WriterOf(series) : std::string_view();
       auto [it, inserted] = stored.series.try_emplace(series.labels);
-      if (inserted || IsExpired(group, it->second, now)) {
+      StoredSeries& target = it->second;
+      if (inserted || IsExpired(group, target, now)) {
         // An expired series that was not swept yet starts afresh, as if it were new.
-        if (!inserted) ++group.expired;
-        it->second.value = FromPushed(series);
+        if (!inserted) {
+          ++group.expired;
+          group.series_count -= target.writers.size();
+          target.writers.clear();
+        }
+        target.value = FromPushed(series);
+      } else if (writer.empty()) {
+        Merge(family.type, target.value, series);
       } else {
-        Merge(family.type, it->second.value, series);
+        // A cumulative writer's push adds only what grew since its previous push.
+        auto wit = target.writers.find(writer);
+        const bool known =
+            wit != target.writers.end() && !IsExpired(group, wit->second.last_push, now);
+        model::Series increase{
+            series.labels,
+            known ? CumulativeIncrease(wit->second.last, series.value) : series.value,
+            series.metadata};
+        Merge(family.type, target.value, increase);
       }
-      it->second.last_push = now;
+      if (!writer.empty()) {
+        auto [wit, _] = target.writers.try_emplace(std::string(writer));
+        wit->second = WriterState{series.value, now};
+      }
+      target.last_push = now;
     }
   }
+  group.series_count -= freed;
   group.last_push = now.time_since_epoch().count();
   return Status::Ok();
 }
@@ -164,7 +203,9 @@ Status SeriesStore::Reset(std::string_view group_name) {
   for (Shard& shard : group->shards) {
     MutexLock lock(shard.mu);
     std::size_t removed = 0;
-    for (const auto& [name, family] : shard.families) removed += family.series.size();
+    for (const auto& [name, family] : shard.families) {
+      for (const auto& [labels, series] : family.series) removed += series.Weight();
+    }
     shard.families.clear();
     group->series_count -= removed;
   }
@@ -179,15 +220,16 @@ Result<std::size_t> SeriesStore::DeleteMatching(std::string_view group_name,
   std::size_t deleted = 0;
   for (Shard& shard : group->shards) {
     MutexLock lock(shard.mu);
-    std::size_t removed = 0;
     for (auto fit = shard.families.begin(); fit != shard.families.end();) {
       const std::string& family = fit->first;
-      removed += std::erase_if(fit->second.series,
-                               [&](const auto& kv) { return matches(family, kv.first); });
+      std::erase_if(fit->second.series, [&](const auto& kv) {
+        if (!matches(family, kv.first)) return false;
+        group->series_count -= kv.second.Weight();
+        ++deleted;
+        return true;
+      });
       fit = fit->second.series.empty() ? shard.families.erase(fit) : std::next(fit);
     }
-    group->series_count -= removed;
-    deleted += removed;
   }
   return deleted;
 }
@@ -206,11 +248,23 @@ std::size_t SeriesStore::ExpireIdle() {
       MutexLock lock(shard.mu);
       std::size_t removed = 0;
       for (auto fit = shard.families.begin(); fit != shard.families.end();) {
-        removed += std::erase_if(fit->second.series,
-                                 [&](const auto& kv) { return IsExpired(*group, kv.second, now); });
+        auto& series_map = fit->second.series;
+        for (auto sit = series_map.begin(); sit != series_map.end();) {
+          StoredSeries& series = sit->second;
+          if (IsExpired(*group, series, now)) {
+            group->series_count -= series.Weight();
+            ++removed;
+            sit = series_map.erase(sit);
+            continue;
+          }
+          // Writer states expire on their own, like series (SPEC §2).
+          group->series_count -= std::erase_if(series.writers, [&](const auto& w) {
+            return IsExpired(*group, w.second.last_push, now);
+          });
+          ++sit;
+        }
         fit = fit->second.series.empty() ? shard.families.erase(fit) : std::next(fit);
       }
-      group->series_count -= removed;
       group->expired += removed;
       dropped += removed;
     }

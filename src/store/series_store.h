@@ -28,8 +28,8 @@ struct GroupSettings {
 };
 
 struct GroupStats {
-  std::size_t series = 0;
-  TimePoint last_push{};  // epoch if never pushed
+  std::size_t series = 0;  // series plus cumulative writer states
+  TimePoint last_push{};   // epoch if never pushed
   std::uint64_t expired_series = 0;
   std::uint64_t resets = 0;
 };
@@ -50,7 +50,9 @@ class SeriesStore {
   void Configure(const std::vector<GroupSettings>& groups);
   bool HasGroup(std::string_view group) const;
 
-  // Applies the whole push or none of it. kNotFound: unknown group. kInvalidArgument:
+  // Applies the whole push or none of it. Series whose metadata names a writer
+  // (_metrics_accumulator_writer) are cumulative: see merge.h CumulativeIncrease.
+  // kNotFound: unknown group. kInvalidArgument:
   // a value breaks a merge rule. kConflict: a type or bucket layout disagrees with the
   // stored data. kResourceExhausted: new series would exceed the group's max_series.
   Status Apply(std::string_view group, const model::Push& push) MA_NO_THREAD_SAFETY_ANALYSIS;
@@ -73,9 +75,18 @@ class SeriesStore {
   Result<GroupStats> Stats(std::string_view group) const;
 
  private:
+  // A cumulative writer's last push of a series, to turn its running totals into
+  // increases (SPEC §2). Counts toward max_series like a series, and expires like one.
+  struct WriterState {
+    model::Value last;
+    TimePoint last_push;
+  };
   struct StoredSeries {
     StoredValue value;
     TimePoint last_push;
+    std::map<std::string, WriterState, std::less<>> writers;
+    // What this entry counts toward max_series: itself and its writer states.
+    std::size_t Weight() const { return 1 + writers.size(); }
   };
   struct StoredFamily {
     model::MetricType type = model::MetricType::kUntyped;
@@ -100,7 +111,10 @@ class SeriesStore {
 
   std::shared_ptr<Group> FindGroup(std::string_view name) const;
   static std::size_t ShardOf(std::string_view family);
-  static bool IsExpired(const Group& group, const StoredSeries& series, TimePoint now);
+  static bool IsExpired(const Group& group, TimePoint last_push, TimePoint now);
+  static bool IsExpired(const Group& group, const StoredSeries& series, TimePoint now) {
+    return IsExpired(group, series.last_push, now);
+  }
   Status ApplyLocked(Group& group, const model::Push& push,
                      TimePoint now) MA_NO_THREAD_SAFETY_ANALYSIS;
 

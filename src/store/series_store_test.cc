@@ -179,6 +179,75 @@ TEST_F(SeriesStoreTest, DeleteMatchingRemovesOnlyMatchingSeries) {
   EXPECT_EQ(Value("c_total", {{"job", "b"}}), 1);
 }
 
+model::Push WriterCounter(std::string_view writer, double total) {
+  return t::Push(
+      {t::Family("c_total", MetricType::kCounter,
+                 {t::Scalar({}, total, {{"_metrics_accumulator_writer", std::string(writer)}})})});
+}
+
+TEST_F(SeriesStoreTest, CumulativeWriterAddsOnlyTheIncrease) {
+  store_.Configure({GroupSettings{"g", 100, std::chrono::seconds(60)}});
+  for (double total : {5.0, 8.0, 10.0})
+    ASSERT_TRUE(store_.Apply("g", WriterCounter("w1", total)).ok());
+  EXPECT_EQ(Value("c_total"), 10);
+  // A second container counts from its own zero.
+  ASSERT_TRUE(store_.Apply("g", WriterCounter("w2", 4)).ok());
+  EXPECT_EQ(Value("c_total"), 14);
+  // w1 restarted: its total fell, so the whole value is new.
+  ASSERT_TRUE(store_.Apply("g", WriterCounter("w1", 3)).ok());
+  EXPECT_EQ(Value("c_total"), 17);
+  // Plain delta pushes still add.
+  ASSERT_TRUE(store_.Apply("g", Counter(1)).ok());
+  EXPECT_EQ(Value("c_total"), 18);
+  EXPECT_EQ(SeriesCount(), 3u);  // the series and two writer states
+}
+
+TEST_F(SeriesStoreTest, CumulativeHistogramAddsBucketIncreases) {
+  store_.Configure({GroupSettings{"g", 100, std::chrono::seconds(60)}});
+  const model::Labels writer{{"_metrics_accumulator_writer", "w"}};
+  auto push = [&](std::vector<double> counts, double sum) {
+    auto series = t::Histogram({}, {1, INFINITY}, std::move(counts), sum);
+    series.metadata = writer;
+    return t::Push({t::Family("h", MetricType::kHistogram, {series})});
+  };
+  ASSERT_TRUE(store_.Apply("g", push({1, 2}, 3)).ok());
+  ASSERT_TRUE(store_.Apply("g", push({2, 4}, 7)).ok());
+  auto snap = store_.Snapshot("g");
+  const auto& h = std::get<model::HistogramValue>((*snap)[0].series[0].value);
+  EXPECT_EQ(h.bucket_counts, (std::vector<double>{2, 4}));
+  EXPECT_EQ(h.sum, 7);
+  EXPECT_EQ(h.count, 4);
+}
+
+TEST_F(SeriesStoreTest, WriterStatesCountTowardTheLimitAndExpire) {
+  // g allows 5 entries: the series plus 4 writer states.
+  for (const char* w : {"a", "b", "c", "d"})
+    ASSERT_TRUE(store_.Apply("g", WriterCounter(w, 1)).ok());
+  EXPECT_EQ(SeriesCount(), 5u);
+  EXPECT_EQ(store_.Apply("g", WriterCounter("e", 1)).code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(Value("c_total"), 4);
+  clock_.Advance(std::chrono::seconds(40));
+  ASSERT_TRUE(store_.Apply("g", WriterCounter("a", 3)).ok());  // +2
+  clock_.Advance(std::chrono::seconds(30));                    // b, c, d idle for 70 s; a for 30 s
+  store_.ExpireIdle();
+  EXPECT_EQ(SeriesCount(), 2u);
+  EXPECT_EQ(Value("c_total"), 6);
+  // b comes back: its state expired, so its whole total counts, as after a restart.
+  ASSERT_TRUE(store_.Apply("g", WriterCounter("b", 5)).ok());
+  EXPECT_EQ(Value("c_total"), 11);
+}
+
+TEST_F(SeriesStoreTest, GaugesIgnoreTheWriter) {
+  auto gauge = [](double v) {
+    return t::Push({t::Family("temp", MetricType::kGauge,
+                              {t::Scalar({}, v, {{"_metrics_accumulator_writer", "w"}})})});
+  };
+  ASSERT_TRUE(store_.Apply("g", gauge(5)).ok());
+  ASSERT_TRUE(store_.Apply("g", gauge(3)).ok());
+  EXPECT_EQ(Value("temp"), 3);
+  EXPECT_EQ(SeriesCount(), 1u);
+}
+
 TEST_F(SeriesStoreTest, ConcurrentPushesGiveExactSums) {
   store_.Configure({GroupSettings{"g", 1000, std::chrono::seconds(60)}});
   constexpr int kThreads = 8;
