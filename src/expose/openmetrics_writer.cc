@@ -26,35 +26,6 @@ void AppendEscapedOmHelp(std::string_view help, std::string& out) {
   }
 }
 
-void AppendSample(std::string_view name, std::string_view suffix, const model::Labels& labels,
-                  std::string_view extra_name, double extra_value, double value, std::string& out) {
-  out += name;
-  out += suffix;
-  if (!labels.empty() || !extra_name.empty()) {
-    out += '{';
-    bool first = true;
-    for (const model::Label& l : labels) {
-      if (!first) out += ',';
-      first = false;
-      out += l.name;
-      out += "=\"";
-      AppendEscapedLabelValue(l.value, out);
-      out += '"';
-    }
-    if (!extra_name.empty()) {
-      if (!first) out += ',';
-      out += extra_name;
-      out += "=\"";
-      model::AppendFloat(extra_value, out);
-      out += '"';
-    }
-    out += '}';
-  }
-  out += ' ';
-  model::AppendFloat(value, out);
-  out += '\n';
-}
-
 std::string_view StripSuffix(std::string_view name, std::string_view suffix) {
   if (name.size() > suffix.size() && name.ends_with(suffix)) {
     name.remove_suffix(suffix.size());

@@ -20,7 +20,18 @@ void AppendEscapedHelp(std::string_view help, std::string& out) {
   }
 }
 
-// name{labels,extra_name="extra_value"} value\n
+std::string_view TextTypeName(model::MetricType type) {
+  switch (type) {
+    case model::MetricType::kInfo:
+    case model::MetricType::kStateset:
+      return "gauge";
+    default:
+      return model::TypeName(type);
+  }
+}
+
+}  // namespace
+
 void AppendSample(std::string_view name, std::string_view suffix, const model::Labels& labels,
                   std::string_view extra_name, double extra_value, double value, std::string& out) {
   out += name;
@@ -49,18 +60,6 @@ void AppendSample(std::string_view name, std::string_view suffix, const model::L
   model::AppendFloat(value, out);
   out += '\n';
 }
-
-std::string_view TextTypeName(model::MetricType type) {
-  switch (type) {
-    case model::MetricType::kInfo:
-    case model::MetricType::kStateset:
-      return "gauge";
-    default:
-      return model::TypeName(type);
-  }
-}
-
-}  // namespace
 
 void AppendEscapedLabelValue(std::string_view value, std::string& out) {
   for (char c : value) {

@@ -8,6 +8,7 @@
 #include "http/gzip.h"
 #include "http/status_to_http.h"
 #include "model/names.h"
+#include "parse/grouping_key.h"
 
 namespace accumulator::http {
 namespace {
@@ -64,30 +65,6 @@ Status SetWriter(std::string_view writer, model::Push& push) {
   return Status::Ok();
 }
 
-std::optional<std::string> PercentDecode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out += text[i];
-      continue;
-    }
-    if (i + 2 >= text.size()) return std::nullopt;
-    const auto hex = [](char c) -> int {
-      if (c >= '0' && c <= '9') return c - '0';
-      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-      return -1;
-    };
-    const int hi = hex(text[i + 1]);
-    const int lo = hex(text[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
-  return out;
-}
-
 Api::Api(store::SeriesStore& store, store::IdempotencyCache& idempotency,
          config::ConfigHolder& config, const Clock& clock, ApiStats& stats, ReloadFunction reload,
          ApiOptions options)
@@ -140,7 +117,7 @@ Response Api::Handle(const Request& request) {
   const std::vector<std::string_view> raw = SplitPath(request.path);
   std::vector<std::string> seg;
   for (std::string_view s : raw) {
-    auto decoded = PercentDecode(s);
+    auto decoded = parse::PercentDecode(s);
     if (!decoded) return Response::Text(400, "malformed percent-encoding in the URL path");
     seg.push_back(std::move(*decoded));
   }

@@ -102,7 +102,4 @@ Status SetWriter(std::string_view writer, model::Push& push);
 // SetWriter with the X-Accumulator-Writer header, if the request has one.
 Status ApplyWriterHeader(const Request& request, model::Push& push);
 
-// Percent-decodes a path segment; nullopt on a malformed escape.
-std::optional<std::string> PercentDecode(std::string_view text);
-
 }  // namespace accumulator::http

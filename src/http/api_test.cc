@@ -245,11 +245,5 @@ TEST(KeysEqualTest, ComparesWholeKeys) {
   EXPECT_FALSE(KeysEqual("", "a"));
 }
 
-TEST(PercentDecodeTest, DecodesAndRejectsMalformed) {
-  EXPECT_EQ(PercentDecode("a%20b%2Fc"), "a b/c");
-  EXPECT_FALSE(PercentDecode("bad%2"));
-  EXPECT_FALSE(PercentDecode("bad%zz"));
-}
-
 }  // namespace
 }  // namespace accumulator::http

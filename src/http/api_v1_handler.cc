@@ -9,6 +9,7 @@
 #include "http/json.h"
 #include "http/status_to_http.h"
 #include "model/number.h"
+#include "parse/grouping_key.h"
 #include "parse/json_push.h"
 #include "parse/selector.h"
 
@@ -25,9 +26,9 @@ std::optional<std::vector<std::pair<std::string, std::string>>> ParseQuery(std::
     std::string item(q.substr(start, end - start));
     std::replace(item.begin(), item.end(), '+', ' ');
     const std::size_t eq = item.find('=');
-    auto name = PercentDecode(std::string_view(item).substr(0, eq));
+    auto name = parse::PercentDecode(std::string_view(item).substr(0, eq));
     auto value =
-        PercentDecode(eq == std::string::npos ? "" : std::string_view(item).substr(eq + 1));
+        parse::PercentDecode(eq == std::string::npos ? "" : std::string_view(item).substr(eq + 1));
     if (!name || !value) return std::nullopt;
     if (!name->empty()) out.emplace_back(std::move(*name), std::move(*value));
     start = end + 1;

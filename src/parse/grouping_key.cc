@@ -7,8 +7,6 @@
 #include "model/names.h"
 
 namespace accumulator::parse {
-namespace {
-
 std::optional<std::string> PercentDecode(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -32,6 +30,8 @@ std::optional<std::string> PercentDecode(std::string_view text) {
   }
   return out;
 }
+
+namespace {
 
 constexpr std::string_view kBase64Suffix = "@base64";
 
