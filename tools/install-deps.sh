@@ -13,6 +13,7 @@ build_packages=(
   zlib1g-dev            # gzip request and response bodies
   libprotobuf-dev protobuf-compiler  # protobuf-delimited pushes (client_golang's format)
   nlohmann-json3-dev    # JSON pushes (/api/v1/metrics)
+  libre2-dev            # PromQL regex matchers in linear time (DELETE /api/v1/series)
 )
 test_packages=(
   libgtest-dev libgmock-dev   # unit tests
@@ -23,6 +24,7 @@ test_packages=(
   python3-urllib3             # ... the seed's Lambda snippet
   prometheus                  # ... a real Prometheus scraping the server
   clang-format                # format check
+  clang libclang-rt-14-dev    # libFuzzer targets (fuzz/)
   curl                        # README examples
 )
 

@@ -2,7 +2,7 @@
 # The whole test suite, as CI runs it (.ci/run calls this). Installs what it needs,
 # then: format check, layering check, release build with unit + end-to-end tests,
 # an ASan+UBSan build with the same tests, a TSan build with the concurrency-relevant
-# tests, and a smoke run of the micro-benchmarks.
+# tests, a short run of every libFuzzer target, and a smoke run of the micro-benchmarks.
 # Set MA_TEST_QUICK=1 to skip the sanitizer builds while iterating.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,6 +38,22 @@ MA_BINARY="$root/build/metrics-accumulator" /usr/bin/python3 -m pytest -q -p no:
 step "micro-benchmark smoke run"
 ./build/bench/ma_bench --benchmark_min_time=0.01 --benchmark_filter='/(10|100)$' >/dev/null
 echo "benchmarks ran"
+
+step "fuzz smoke run (libFuzzer, ${MA_FUZZ_SECONDS:-10} s per target)"
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DMA_FUZZ=ON -DMA_BUILD_TESTS=OFF -DMA_BUILD_BENCH=OFF >/dev/null
+cmake --build build-fuzz -j"$jobs" --target fuzzers
+fuzz_work=$(mktemp -d)
+for fuzzer in build-fuzz/fuzz/*_fuzzer; do
+  name=$(basename "$fuzzer")
+  mkdir -p "$fuzz_work/$name"
+  # New inputs go to a scratch copy; the committed corpus only grows by hand.
+  "$fuzzer" -max_len=65536 -max_total_time="${MA_FUZZ_SECONDS:-10}" -print_final_stats=1 \
+    -artifact_prefix="$fuzz_work/" "$fuzz_work/$name" "fuzz/corpus/$name" 2>"$fuzz_work/$name.log" ||
+    { tail -n 40 "$fuzz_work/$name.log"; exit 1; }
+  echo "$name: $(grep -o 'number_of_executed_units: [0-9]*' "$fuzz_work/$name.log") inputs, no crash"
+done
+rm -rf "$fuzz_work"
 
 if [[ "${MA_TEST_QUICK:-0}" != "1" ]]; then
   step "ASan+UBSan build"

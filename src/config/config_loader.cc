@@ -331,11 +331,20 @@ const GroupConfig* Config::FindGroup(std::string_view name) const {
 }
 
 std::string Config::RedactedText() const {
-  // Block-style "apiKey: x" lines first, so comments and layout stay readable...
+  // Marks what to hide in the original text, then writes it once, so a key that happens
+  // to be part of "<redacted>" (or of another key) cannot garble or survive the result.
+  std::vector<bool> hidden(source_text.size(), false);
+  const auto hide = [&](std::size_t begin, std::size_t length) {
+    std::fill_n(hidden.begin() + static_cast<std::ptrdiff_t>(begin), length, true);
+  };
+  // Block-style "apiKey: x" values, whatever they are...
   static const std::regex kKeyLine(
-      R"(((?:^|\n)[ \t-]*(?:apiKey|adminApiKey)[ \t]*:[ \t]*)[^\n#]*)");
-  std::string text = std::regex_replace(source_text, kKeyLine, "$1<redacted>");
-  // ...then every literal occurrence of a key, wherever the YAML put it (flow maps,
+      R"((?:^|\n)[ \t-]*(?:apiKey|adminApiKey)[ \t]*:[ \t]*([^\n#]*))");
+  for (auto it = std::sregex_iterator(source_text.begin(), source_text.end(), kKeyLine);
+       it != std::sregex_iterator(); ++it) {
+    hide(static_cast<std::size_t>(it->position(1)), static_cast<std::size_t>(it->length(1)));
+  }
+  // ...and every literal occurrence of a key, wherever the YAML put it (flow maps,
   // anchors, comments).
   std::vector<std::string> keys;
   if (admin_api_key) keys.push_back(*admin_api_key);
@@ -343,9 +352,18 @@ std::string Config::RedactedText() const {
     if (g.api_key) keys.push_back(*g.api_key);
   }
   for (const std::string& key : keys) {
-    for (std::size_t pos = text.find(key); pos != std::string::npos; pos = text.find(key, pos)) {
-      text.replace(pos, key.size(), "<redacted>");
-      pos += std::string_view("<redacted>").size();
+    for (std::size_t pos = source_text.find(key); pos != std::string::npos;
+         pos = source_text.find(key, pos + 1)) {
+      hide(pos, key.size());
+    }
+  }
+  std::string text;
+  text.reserve(source_text.size());
+  for (std::size_t i = 0; i < source_text.size(); ++i) {
+    if (!hidden[i]) {
+      text += source_text[i];
+    } else if (i == 0 || !hidden[i - 1]) {
+      text += "<redacted>";
     }
   }
   return text;

@@ -40,6 +40,18 @@ std::size_t Push::SeriesCount() const {
   return n;
 }
 
+std::vector<std::string> SampleNames(std::string_view family, MetricType type) {
+  const std::string name(family);
+  switch (type) {
+    case MetricType::kHistogram:
+      return {name + "_bucket", name + "_sum", name + "_count"};
+    case MetricType::kSummary:
+      return {name, name + "_sum", name + "_count"};
+    default:
+      return {name};
+  }
+}
+
 bool ValueMatchesType(const Value& value, MetricType type) {
   switch (type) {
     case MetricType::kHistogram:

@@ -69,6 +69,10 @@ struct Push {
   std::size_t SeriesCount() const;
 };
 
+// The sample names a family is exposed under in text 0.0.4: `x_bucket`, `x_sum`,
+// `x_count` for histogram `x`; `x`, `x_sum`, `x_count` for a summary; else `x`.
+std::vector<std::string> SampleNames(std::string_view family, MetricType type);
+
 // The value shape a type needs (ScalarValue for counter/gauge/untyped/info/stateset).
 bool ValueMatchesType(const Value& value, MetricType type);
 

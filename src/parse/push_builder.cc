@@ -72,6 +72,8 @@ Status PushBuilder::DeclareHelp(std::string_view family, std::string help, std::
     return Status::InvalidArgument(Where(line) + "invalid metric name \"" + std::string(family) +
                                    "\" in HELP line");
   }
+  // A trailing CR cannot survive a text line ending; drop it so every format agrees.
+  while (!help.empty() && help.back() == '\r') help.pop_back();
   if (help.size() > limits_.max_help_length) {
     return Status::InvalidArgument(Where(line) + "HELP text longer than " +
                                    std::to_string(limits_.max_help_length) + " bytes");
@@ -308,6 +310,26 @@ Result<model::Push> PushBuilder::Finish() && {
     if (f.type == model::MetricType::kCounter || f.type == model::MetricType::kHistogram ||
         f.type == model::MetricType::kSummary) {
       created_companions.insert(std::string(base) + "_created");
+    }
+  }
+
+  // Two families must not claim one sample name (an untyped `x_sum` beside histogram
+  // `x`): the exposition could not say whose samples are whose.
+  std::map<std::string, const PendingFamily*> owners;
+  for (const PendingFamily& f : families_) {
+    if (f.series.empty()) continue;
+    std::string stored_name = f.name;
+    if (openmetrics_ && f.type == model::MetricType::kCounter) stored_name += "_total";
+    if (openmetrics_ && f.type == model::MetricType::kInfo) stored_name += "_info";
+    for (std::string& sample : model::SampleNames(stored_name, f.type)) {
+      auto [it, inserted] = owners.emplace(std::move(sample), &f);
+      if (!inserted) {
+        const PendingFamily& other = *it->second;
+        return Status::InvalidArgument(
+            Where(std::max(f.first_line, other.first_line)) + "metric name \"" + it->first +
+            "\" belongs to both " + std::string(model::TypeName(other.type)) + " \"" + other.name +
+            "\" and " + std::string(model::TypeName(f.type)) + " \"" + f.name + "\"");
+      }
     }
   }
 

@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include <re2/re2.h>
+
 #include "model/names.h"
 
 namespace accumulator::parse {
@@ -89,9 +91,9 @@ bool MatchOne(const Selector::Matcher& m, std::string_view value) {
     case Selector::Op::kNotEqual:
       return value != m.value;
     case Selector::Op::kRegexMatch:
-      return std::regex_match(value.begin(), value.end(), *m.regex);
+      return re2::RE2::FullMatch(value, *m.regex);
     case Selector::Op::kRegexNoMatch:
-      return !std::regex_match(value.begin(), value.end(), *m.regex);
+      return !re2::RE2::FullMatch(value, *m.regex);
   }
   return false;
 }
@@ -149,12 +151,14 @@ Result<Selector> ParseSelector(std::string_view text) {
       if (!value.ok()) return value.status();
       Selector::Matcher m{std::string(label), op, *value, nullptr};
       if (op == Selector::Op::kRegexMatch || op == Selector::Op::kRegexNoMatch) {
-        try {
-          m.regex = std::make_shared<const std::regex>(*value, std::regex::ECMAScript);
-        } catch (const std::regex_error& e) {
+        re2::RE2::Options options;
+        options.set_log_errors(false);
+        auto regex = std::make_shared<const re2::RE2>(*value, options);
+        if (!regex->ok()) {
           return Status::InvalidArgument("invalid regular expression \"" + *value +
-                                         "\": " + e.what());
+                                         "\": " + regex->error());
         }
+        m.regex = std::move(regex);
       }
       selector.matchers_.push_back(std::move(m));
       cur.SkipSpaces();

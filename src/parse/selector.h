@@ -1,7 +1,6 @@
 #pragma once
 
 #include <memory>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -9,11 +8,16 @@
 #include "common/status.h"
 #include "model/labels.h"
 
+namespace re2 {
+class RE2;
+}  // namespace re2
+
 namespace accumulator::parse {
 
 // A PromQL series selector such as `http_requests_total{job="x",code=~"5.."}` or
 // `{function_version!="3"}`. Matching follows PromQL: a missing label has the value
-// "", regular expressions are fully anchored, and the metric name is `__name__`.
+// "", regular expressions are RE2 syntax and fully anchored, and the metric name is
+// `__name__`. RE2 matches in linear time, so no selector can hang the server.
 class Selector {
  public:
   enum class Op { kEqual, kNotEqual, kRegexMatch, kRegexNoMatch };
@@ -21,7 +25,7 @@ class Selector {
     std::string name;
     Op op = Op::kEqual;
     std::string value;
-    std::shared_ptr<const std::regex> regex;  // for the regex operators
+    std::shared_ptr<const re2::RE2> regex;  // for the regex operators (RE2, as Prometheus)
   };
 
   bool Matches(std::string_view family, const model::Labels& labels) const;

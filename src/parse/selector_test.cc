@@ -33,6 +33,13 @@ TEST(SelectorTest, RegexIsAnchored) {
   EXPECT_FALSE(s->Matches("m", {{"job", "xaby"}}));
 }
 
+TEST(SelectorTest, PathologicalRegexStaysFast) {
+  // Exponential for backtracking engines; linear for RE2.
+  auto s = ParseSelector(R"({job=~"(a*)*(b|c)*(a|aa)*d"})");
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_FALSE(s->Matches("m", {{"job", std::string(4000, 'a')}}));
+}
+
 TEST(SelectorTest, RefusesBadOrUnselectiveSelectors) {
   EXPECT_FALSE(ParseSelector("{}").ok());
   EXPECT_FALSE(ParseSelector(R"({job=~".*"})").ok());

@@ -48,7 +48,8 @@ class LineCursor {
   std::size_t pos_ = 0;
 };
 
-std::string UnescapeHelp(std::string_view text) {
+// Text 0.0.4 escapes \\ and \n in HELP; OpenMetrics also \".
+std::string UnescapeHelp(std::string_view text, bool openmetrics) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -58,8 +59,8 @@ std::string UnescapeHelp(std::string_view text) {
         ++i;
         continue;
       }
-      if (text[i + 1] == '\\') {
-        out += '\\';
+      if (text[i + 1] == '\\' || (openmetrics && text[i + 1] == '"')) {
+        out += text[i + 1];
         ++i;
         continue;
       }
@@ -91,7 +92,7 @@ Status ParseComment(LineCursor& cur, PushBuilder& builder, Dialect dialect) {
   }
   if (keyword == "HELP") {
     if (!cur.AtEnd()) cur.Advance();  // exactly one separator; the rest is the text
-    return builder.DeclareHelp(name, UnescapeHelp(cur.Rest()), cur.number());
+    return builder.DeclareHelp(name, UnescapeHelp(cur.Rest(), om), cur.number());
   }
   cur.SkipBlanks();
   const std::string_view type_name = cur.Token();

@@ -172,7 +172,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"# TYPE s summary\ns{quantile=\"2\"} 1\n", "between 0 and 1"},
         BadInput{"m{a=\"\xFF\"} 1\n", "not valid UTF-8"},
         BadInput{"{a=\"1\"} 1\n", "unexpected character '{'"},
-        BadInput{"# HELP\n", "missing metric name"}));
+        BadInput{"# HELP\n", "missing metric name"},
+        BadInput{"rt_sum 1\n# TYPE rt histogram\nrt_bucket{le=\"+Inf\"} 1\n",
+                 "metric name \"rt_sum\" belongs to both"}));
 
 TEST(TextFormatTest, EnforcesLimits) {
   Limits limits;

@@ -42,6 +42,36 @@ bool SeriesStore::IsExpired(const Group& group, TimePoint last_push, TimePoint n
 
 namespace {
 
+// Families of other names that would expose a sample name of `family` (an untyped
+// `x_sum` beside histogram `x`), with a test of whether a stored one of `type` collides.
+struct Neighbour {
+  std::string name;
+  bool (*collides)(model::MetricType stored_type);
+};
+
+std::vector<Neighbour> NeighboursOf(const std::string& family, model::MetricType type) {
+  std::vector<Neighbour> out;
+  const auto any = [](model::MetricType) { return true; };
+  if (type == model::MetricType::kHistogram) {
+    for (const char* suffix : {"_bucket", "_sum", "_count"}) out.push_back({family + suffix, any});
+  } else if (type == model::MetricType::kSummary) {
+    for (const char* suffix : {"_sum", "_count"}) out.push_back({family + suffix, any});
+  }
+  for (std::string_view suffix : {"_bucket", "_sum", "_count"}) {
+    if (family.size() <= suffix.size() || !family.ends_with(suffix)) continue;
+    const std::string base = family.substr(0, family.size() - suffix.size());
+    if (suffix == "_bucket") {
+      out.push_back({base, [](model::MetricType t) { return t == model::MetricType::kHistogram; }});
+    } else {
+      out.push_back({base, [](model::MetricType t) {
+                       return t == model::MetricType::kHistogram ||
+                              t == model::MetricType::kSummary;
+                     }});
+    }
+  }
+  return out;
+}
+
 bool IsCumulativeType(model::MetricType type) {
   return type == model::MetricType::kCounter || type == model::MetricType::kHistogram ||
          type == model::MetricType::kSummary;
@@ -61,7 +91,12 @@ Status SeriesStore::Apply(std::string_view group_name, const model::Push& push) 
   }
 
   std::set<std::size_t> shard_ids;
-  for (const model::Family& family : push.families) shard_ids.insert(ShardOf(family.name));
+  for (const model::Family& family : push.families) {
+    shard_ids.insert(ShardOf(family.name));
+    for (const auto& neighbour : NeighboursOf(family.name, family.type)) {
+      shard_ids.insert(ShardOf(neighbour.name));
+    }
+  }
   // Locks in ascending index order, so concurrent pushes cannot deadlock.
   for (std::size_t id : shard_ids) group->shards[id].mu.Lock();
   Status status = ApplyLocked(*group, push, clock_.Now());
@@ -89,6 +124,20 @@ Status SeriesStore::ApplyLocked(Group& group, const model::Push& push, TimePoint
                                   std::string(TypeName(stored.type)) + ", push has " +
                                   std::string(TypeName(family.type)));
         }
+      }
+    }
+    for (const auto& neighbour : NeighboursOf(family.name, family.type)) {
+      const Shard& other = group.shards[ShardOf(neighbour.name)];
+      auto nit = other.families.find(neighbour.name);
+      if (nit == other.families.end() || !neighbour.collides(nit->second.type)) continue;
+      const bool live =
+          std::any_of(nit->second.series.begin(), nit->second.series.end(),
+                      [&](const auto& kv) { return !IsExpired(group, kv.second, now); });
+      if (live) {
+        return Status::Conflict(std::string(TypeName(family.type)) + " \"" + family.name +
+                                "\" would share sample names with the stored " +
+                                std::string(TypeName(nit->second.type)) + " \"" + neighbour.name +
+                                "\"");
       }
     }
     const bool cumulative_type = IsCumulativeType(family.type);

@@ -78,6 +78,27 @@ TEST_F(SeriesStoreTest, BucketConflictLeavesEverythingUnchanged) {
             (std::vector<double>{1, 2}));
 }
 
+TEST_F(SeriesStoreTest, FamiliesThatWouldShareSampleNamesConflict) {
+  auto untyped_sum = t::Push({t::Family("rt_sum", MetricType::kUntyped, {t::Scalar({}, 1)})});
+  auto histogram = t::Push(
+      {t::Family("rt", MetricType::kHistogram, {t::Histogram({}, {1, INFINITY}, {1, 2}, 3)})});
+  ASSERT_TRUE(store_.Apply("g", untyped_sum).ok());
+  EXPECT_EQ(store_.Apply("g", histogram).code(), StatusCode::kConflict);
+  ASSERT_TRUE(store_.Reset("g").ok());
+  ASSERT_TRUE(store_.Apply("g", histogram).ok());
+  Status s = store_.Apply("g", untyped_sum);
+  EXPECT_EQ(s.code(), StatusCode::kConflict);
+  EXPECT_NE(s.message().find("histogram \"rt\""), std::string::npos) << s.message();
+  // A summary has no _bucket samples: "rt2_bucket" beside summary "rt2" is fine.
+  ASSERT_TRUE(
+      store_
+          .Apply("g", t::Push({t::Family("rt2", MetricType::kSummary, {t::Summary({}, {}, 1, 1)})}))
+          .ok());
+  EXPECT_TRUE(
+      store_.Apply("g", t::Push({t::Family("rt2_bucket", MetricType::kGauge, {t::Scalar({}, 1)})}))
+          .ok());
+}
+
 TEST_F(SeriesStoreTest, MaxSeriesCountsSeriesAndRejectsWholePush) {
   std::vector<model::Series> four;
   four.reserve(4);
