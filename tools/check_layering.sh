@@ -9,10 +9,11 @@ declare -A allowed=(
   [model]="model common"
   [parse]="parse model common"
   [store]="store model common"
+  [persist]="persist store model common"
   [expose]="expose model common"
   [config]="config model common"
   [http]="http parse expose store config model common"
-  [app]="app http parse expose store config model common"
+  [app]="app http persist parse expose store config model common"
 )
 
 status=0

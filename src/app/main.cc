@@ -28,6 +28,10 @@ Flags:
                          Without it, an embedded default serves one key-less
                          group "default".
   --listen=HOST:PORT     Address to serve on (default 0.0.0.0:8080).
+  --data-dir=DIR         Keep accepted pushes in DIR (write-ahead log and
+                         snapshots), so they survive restarts and crashes.
+                         Overrides global.persistence.dir. Without either,
+                         series live in memory only.
   --max-body-bytes=N     Largest request body, also after decompression
                          (default 16777216).
   --threads=N            HTTP worker threads (default: one per core, at least 2).
@@ -79,6 +83,14 @@ std::optional<Flags> ParseFlags(int argc, char** argv, int& exit_code) {
       auto v = need_value();
       if (!v) return std::nullopt;
       flags.service.listen = *v;
+    } else if (name == "--data-dir") {
+      auto v = need_value();
+      if (!v) return std::nullopt;
+      if (v->empty()) {
+        std::cerr << "metrics-accumulator: --data-dir needs a directory\n";
+        return std::nullopt;
+      }
+      flags.service.data_dir = *v;
     } else if (name == "--max-body-bytes" || name == "--threads") {
       auto v = need_value();
       if (!v) return std::nullopt;

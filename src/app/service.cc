@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <cstdio>
 #include <map>
 #include <mutex>
 
@@ -29,11 +30,6 @@ void WarnAboutConfig(const config::Config& config) {
         "global.adminApiKey is not set: reset and reload endpoints are open to anyone "
         "who can reach the server");
   }
-  if (!config.persistence.dir.empty()) {
-    log::Warn(
-        "global.persistence is set, but this version keeps series in memory only; "
-        "they do not survive a restart");
-  }
   std::map<std::string, std::string> owners;
   for (const config::GroupConfig& g : config.groups) {
     if (!g.api_key) continue;
@@ -50,8 +46,8 @@ void WarnAboutConfig(const config::Config& config) {
 Service::Service(ServiceOptions options, const Clock& clock)
     : options_(std::move(options)),
       clock_(clock),
-      store_(clock),
-      idempotency_(clock, kMaxIdempotencyKeys) {}
+      idempotency_(clock, kMaxIdempotencyKeys),
+      store_(clock, &idempotency_) {}
 
 Service::~Service() { Stop(); }
 
@@ -62,6 +58,12 @@ Result<config::Config> Service::LoadConfig() const {
 
 Status Service::ApplyConfig(config::Config config) {
   WarnAboutConfig(config);
+  const config::PersistenceConfig& p = config.persistence;
+  if (config_->Get() != nullptr && !options_.data_dir &&
+      (p.dir != persistence_config_.dir || p.fsync != persistence_config_.fsync ||
+       p.fsync_interval != persistence_config_.fsync_interval)) {
+    log::Warn("global.persistence changed; the change takes effect at the next restart");
+  }
   // Groups that still exist keep their series; removed groups are dropped (SPEC §3.1).
   store_.Configure(StoreSettings(config));
   config_->Set(std::make_shared<const config::Config>(std::move(config)));
@@ -74,6 +76,66 @@ Status Service::Reload() {
   return ApplyConfig(std::move(*config));
 }
 
+persist::FsyncPolicy PolicyOf(config::FsyncMode mode) {
+  switch (mode) {
+    case config::FsyncMode::kAlways:
+      return persist::FsyncPolicy::kAlways;
+    case config::FsyncMode::kInterval:
+      return persist::FsyncPolicy::kInterval;
+    case config::FsyncMode::kNever:
+      return persist::FsyncPolicy::kNever;
+  }
+  return persist::FsyncPolicy::kAlways;
+}
+
+Status Service::OpenPersistence(const config::Config& config) {
+  persistence_config_ = config.persistence;
+  if (options_.data_dir) persistence_config_.dir = *options_.data_dir;
+  if (persistence_config_.dir.empty()) {
+    log::Info(
+        "no data directory (--data-dir or global.persistence.dir): series are kept in "
+        "memory only and are lost when the process stops");
+    return Status::Ok();
+  }
+  persist::PersistenceOptions options;
+  options.dir = persistence_config_.dir;
+  options.policy = PolicyOf(persistence_config_.fsync);
+  options.fsync_interval = persistence_config_.fsync_interval;
+  options.snapshot_interval = persistence_config_.snapshot_interval;
+  options.server_version = options_.version;
+  auto opened = persist::Persistence::Open(options, store_, clock_);
+  if (!opened.ok()) {
+    return Status::Unavailable("cannot use data directory " + options.dir + ": " +
+                               opened.status().message());
+  }
+  persistence_ = std::move(*opened);
+  for (const std::string& problem : persistence_->recovery().problems) {
+    log::Warn("recovery: " + problem);
+  }
+  return Status::Ok();
+}
+
+void Service::LogRecovery() const {
+  const persist::RecoveryReport& report = persistence_->recovery();
+  std::size_t series = 0;
+  for (const config::GroupConfig& group : config_->Get()->groups) {
+    if (auto stats = store_.Stats(group.name); stats.ok()) series += stats->series;
+  }
+  char seconds[32];
+  std::snprintf(seconds, sizeof seconds, "%.3f", report.seconds);
+  std::string line = "recovered " + std::to_string(series) + " series in " +
+                     std::to_string(config_->Get()->groups.size()) + " group(s) from " +
+                     (report.snapshot.empty() ? std::string("no snapshot") : report.snapshot) +
+                     " and " + std::to_string(report.records) + " log record(s) in " + seconds +
+                     " s (data directory " + persistence_config_.dir + ")";
+  if (!report.problems.empty()) {
+    line += "; " + std::to_string(report.problems.size()) +
+            " problem(s): " + std::to_string(report.skipped_records) + " record(s) skipped, " +
+            std::to_string(report.truncated_bytes) + " damaged byte(s) cut off";
+  }
+  log::Info(line);
+}
+
 Status Service::Start() {
   auto config = LoadConfig();
   if (!config.ok()) return config.status();
@@ -81,12 +143,16 @@ Status Service::Start() {
   const std::string source =
       config->source_path.empty() ? std::string("the embedded default") : config->source_path;
   config_ = std::make_unique<config::ConfigHolder>(nullptr);
-  (void)ApplyConfig(std::move(*config));
+  const config::Config initial = *config;
 
   http::ApiOptions api_options;
   api_options.max_body_bytes = options_.max_body_bytes;
   api_options.version = options_.version;
   api_options.start_time = clock_.Now();
+  api_options.extra_self_metrics = [this] {
+    return persistence_ != nullptr && ready_ ? persistence_->SelfMetrics()
+                                             : std::vector<model::Family>{};
+  };
   api_ = std::make_unique<http::Api>(
       store_, idempotency_, *config_, clock_, stats_, [this] { return Reload(); }, api_options);
   http::ServerOptions server_options;
@@ -94,11 +160,34 @@ Status Service::Start() {
   server_options.max_body_bytes = options_.max_body_bytes;
   server_ = std::make_unique<http::Server>(
       server_options, [this](const http::Request& r) { return api_->Handle(r); });
+  // Listening before recovery lets probes see the process live (and not yet ready).
   if (Status s = server_->Listen(); !s.ok()) return s;
-
-  const unsigned n =
+  const bool durable_acks = (options_.data_dir || !initial.persistence.dir.empty()) &&
+                            initial.persistence.fsync == config::FsyncMode::kAlways;
+  unsigned n =
       options_.threads > 0 ? options_.threads : std::max(2U, std::thread::hardware_concurrency());
+  // With fsync: always a push holds its thread until the disk confirms; more threads
+  // let more pushes share each fsync.
+  if (durable_acks && options_.threads == 0) n = std::max(n * 4, 32U);
+  config_->Set(std::make_shared<const config::Config>(initial));
   for (unsigned i = 0; i < n; ++i) threads_.emplace_back([this] { server_->Run(); });
+
+  if (Status s = OpenPersistence(initial); !s.ok()) {
+    server_->Stop(std::chrono::seconds(1));
+    threads_.clear();
+    return s;
+  }
+  // Groups come from the configuration; recovered groups it no longer lists go.
+  (void)ApplyConfig(std::move(*config));
+  if (persistence_ != nullptr) {
+    LogRecovery();
+    store_.SetJournal(persistence_.get());
+    // A fresh snapshot makes the next start fast and covers any damage just cut off.
+    if (persistence_->recovery().records > 0 || !persistence_->recovery().problems.empty()) {
+      (void)persistence_->Checkpoint();
+    }
+  }
+
   threads_.emplace_back([this](const std::stop_token& stop) {
     std::mutex mu;
     std::condition_variable_any cv;
@@ -106,15 +195,30 @@ Status Service::Start() {
     while (!stop.stop_requested()) {
       const TimePoint now = clock_.Now();
       for (const std::string& group : scheduler.Due(*config_->Get(), now)) {
-        if (store_.Reset(group).ok())
+        if (Status s = store_.Reset(group); s.ok()) {
           log::Info("metric group \"" + group + "\" reset by its restartCronExpression");
+        } else {
+          log::Error("metric group \"" + group + "\" could not be reset: " + s.message());
+        }
       }
       store_.ExpireIdle();
       std::unique_lock lock(mu);
       cv.wait_for(lock, stop, std::chrono::seconds(1), [] { return false; });
     }
   });
-  // No state to recover yet: the in-memory store is ready as soon as config is loaded.
+  if (persistence_ != nullptr) {
+    // Snapshots run apart from the ticker, so a long one never delays a cron reset.
+    threads_.emplace_back([this](const std::stop_token& stop) {
+      std::mutex mu;
+      std::condition_variable_any cv;
+      while (!stop.stop_requested()) {
+        persistence_->CheckpointIfDue();
+        std::unique_lock lock(mu);
+        cv.wait_for(lock, stop, std::chrono::seconds(1), [] { return false; });
+      }
+    });
+  }
+  ready_ = true;
   api_->SetReady(true);
   log::Info("metrics-accumulator " + options_.version + " listening on " + server_->BoundAddress() +
             " with " + std::to_string(groups) + " metric group(s) from " + source);
@@ -127,6 +231,14 @@ void Service::Stop() {
   server_->Stop(std::chrono::seconds(10));
   for (auto& t : threads_) t.request_stop();
   threads_.clear();  // joins
+  if (persistence_ != nullptr) {
+    // Nothing changes any more: a last snapshot makes the next start read no log.
+    if (Status s = persistence_->Checkpoint(); !s.ok()) {
+      log::Warn("final snapshot failed; the next start replays the log: " + s.message());
+    }
+    store_.SetJournal(nullptr);
+    persistence_.reset();
+  }
   log::Info("metrics-accumulator stopped");
 }
 

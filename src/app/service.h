@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -13,6 +14,7 @@
 #include "http/api.h"
 #include "http/api_stats.h"
 #include "http/server.h"
+#include "persist/persistence.h"
 #include "store/idempotency.h"
 #include "store/series_store.h"
 
@@ -21,6 +23,7 @@ namespace accumulator::app {
 struct ServiceOptions {
   std::optional<std::string> config_file;  // none: the embedded default
   std::string listen = "0.0.0.0:8080";
+  std::optional<std::string> data_dir;  // overrides global.persistence.dir
   std::size_t max_body_bytes = std::size_t{16} * 1024 * 1024;
   unsigned threads = 0;  // 0: one per core
   std::string version;
@@ -45,16 +48,22 @@ class Service {
   Status Reload();
   Result<config::Config> LoadConfig() const;
   Status ApplyConfig(config::Config config);
+  // Recovers stored state from the data directory, if one is configured.
+  Status OpenPersistence(const config::Config& config);
+  void LogRecovery() const;
 
   ServiceOptions options_;
   const Clock& clock_;
+  store::IdempotencyCache idempotency_;  // before the store, which records answers in it
   store::SeriesStore store_;
-  store::IdempotencyCache idempotency_;
+  std::unique_ptr<persist::Persistence> persistence_;
+  config::PersistenceConfig persistence_config_;  // as started; changes need a restart
   http::ApiStats stats_;
   std::unique_ptr<config::ConfigHolder> config_;
   std::unique_ptr<http::Api> api_;
   std::unique_ptr<http::Server> server_;
   std::vector<std::jthread> threads_;
+  std::atomic<bool> ready_{false};
 };
 
 }  // namespace accumulator::app

@@ -27,6 +27,8 @@ enum class FsyncMode { kAlways, kInterval, kNever };
 struct PersistenceConfig {
   std::string dir;  // empty: in memory only
   FsyncMode fsync = FsyncMode::kAlways;
+  std::chrono::milliseconds fsync_interval{1000};  // for FsyncMode::kInterval
+  std::chrono::seconds snapshot_interval{300};
 };
 
 // The whole validated configuration. Shared immutably (std::shared_ptr<const Config>)

@@ -185,7 +185,8 @@ void ParseGlobal(const YAML::Node& global, Config& config, GlobalDefaults& defau
       problems.Add(p, "global.persistence", "must be a map");
       return;
     }
-    CheckKeys(p, "global.persistence", {"dir", "fsync"}, problems);
+    CheckKeys(p, "global.persistence", {"dir", "fsync", "fsyncInterval", "snapshotInterval"},
+              problems);
     if (auto n = p["dir"]) {
       if (auto v = Scalar(n, "global.persistence.dir", problems)) config.persistence.dir = *v;
     }
@@ -199,6 +200,34 @@ void ParseGlobal(const YAML::Node& global, Config& config, GlobalDefaults& defau
         config.persistence.fsync = FsyncMode::kNever;
       } else if (v) {
         problems.Add(n, "global.persistence.fsync", "must be always, interval or never");
+      }
+    }
+    if (auto n = p["fsyncInterval"]) {
+      const std::string key = "global.persistence.fsyncInterval";
+      auto text = Scalar(n, key, problems);
+      std::optional<std::chrono::milliseconds> interval;
+      long long ms = 0;
+      if (text && text->ends_with("ms")) {
+        const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size() - 2, ms);
+        if (ec == std::errc() && end == text->data() + text->size() - 2 && ms > 0) {
+          interval = std::chrono::milliseconds(ms);
+        }
+      } else if (text) {
+        if (auto d = ParseDuration(*text); d && d->count() > 0) interval = *d;
+      }
+      if (interval) {
+        config.persistence.fsync_interval = *interval;
+      } else if (text) {
+        problems.Add(n, key, "\"" + *text + "\" is not a positive duration such as 200ms or 1s");
+      }
+    }
+    if (auto n = p["snapshotInterval"]) {
+      if (auto d = DurationField(n, "global.persistence.snapshotInterval", problems)) {
+        if (d->count() > 0) {
+          config.persistence.snapshot_interval = *d;
+        } else {
+          problems.Add(n, "global.persistence.snapshotInterval", "must be positive");
+        }
       }
     }
   }

@@ -82,7 +82,7 @@ global:
   defaultGroup: lambda
   adminApiKey: admin-secret
   idempotencyWindow: 5m
-  persistence: {dir: /data, fsync: interval}
+  persistence: {dir: /data, fsync: interval, fsyncInterval: 250ms, snapshotInterval: 2m}
   jsonRecordLabels: [pid]
 metricGroups:
   lambda: {seriesTtl: 90s}
@@ -95,11 +95,27 @@ metricGroups:
   EXPECT_EQ(config->idempotency_window, std::chrono::minutes(5));
   EXPECT_EQ(config->persistence.dir, "/data");
   EXPECT_EQ(config->persistence.fsync, FsyncMode::kInterval);
+  EXPECT_EQ(config->persistence.fsync_interval, std::chrono::milliseconds(250));
+  EXPECT_EQ(config->persistence.snapshot_interval, std::chrono::minutes(2));
   EXPECT_TRUE(config->json_pid_label);
   EXPECT_FALSE(config->json_hostname_label);
   EXPECT_EQ(config->groups[0].name, "lambda");  // falls back to the map key
   EXPECT_EQ(config->groups[0].series_ttl, std::chrono::seconds(90));
   EXPECT_EQ(config->groups[1].series_ttl, std::chrono::seconds(0));
+}
+
+TEST(ConfigLoaderTest, RefusesBadPersistenceSettings) {
+  auto config = ParseConfig(R"(
+global:
+  persistence: {fsync: sometimes, fsyncInterval: 0ms, snapshotInterval: soon}
+)",
+                            "p.yml");
+  ASSERT_FALSE(config.ok());
+  const std::string& message = config.status().message();
+  EXPECT_NE(message.find("global.persistence.fsync: must be always, interval or never"),
+            std::string::npos);
+  EXPECT_NE(message.find("global.persistence.fsyncInterval"), std::string::npos);
+  EXPECT_NE(message.find("global.persistence.snapshotInterval"), std::string::npos);
 }
 
 TEST(ConfigLoaderTest, ListsEveryProblemAtOnceWithLines) {

@@ -127,6 +127,10 @@ Response Api::Handle(const Request& request) {
   const auto route2 = [&](std::string_view a) { return seg.size() == 2 && seg[0] == a; };
 
   if (seg.empty()) return is_get ? HandleStatusPage() : MethodNotAllowed("GET, HEAD");
+  // Until stored state is recovered, a change could be lost or applied twice.
+  if (!ready_ && IsOneOf(m, {"POST", "PUT", "DELETE"})) {
+    return Response::Text(503, "not ready: the server is still recovering its stored state");
+  }
   // Pushgateway API: /metrics/job/<job>{/<label>/<value>} (a GET of /metrics/job stays
   // the scrape of a group that happens to be named "job").
   if (seg.size() >= 2 && seg[0] == "metrics" && seg[1].starts_with("job") &&

@@ -23,6 +23,8 @@ struct ApiOptions {
   std::size_t max_body_bytes = std::size_t{16} * 1024 * 1024;  // also bounds decompressed bodies
   std::string version;
   TimePoint start_time{};
+  // More of the server's own metrics for /metrics (persistence state), if set.
+  std::function<std::vector<model::Family>()> extra_self_metrics;
 };
 
 // The HTTP API of SPEC §3 as plain functions over Request/Response: routing, keys,
@@ -47,7 +49,7 @@ class Api {
   // /metrics/job/... (SPEC §3.2). `grouping_path` is the raw path after "/metrics/".
   Response HandlePushgateway(const Request& request, std::string_view grouping_path);
   Response ApplyPushgatewayPush(const Request& request, const config::GroupConfig& group,
-                                model::Labels grouping);
+                                model::Labels grouping, const store::PushTag& tag);
   Response HandleJsonPush(const Request& request);
   Response HandleApiStatus();
   Response HandleApiMetrics(const Request& request);
@@ -57,9 +59,12 @@ class Api {
   Response CountedRejection(const config::GroupConfig* group, const Status& status,
                             bool as_json = false);
   // Runs `apply` unless the request's Idempotency-Key was already answered in this
-  // group within global.idempotencyWindow; then it answers that status again.
+  // group within global.idempotencyWindow; then it answers that status again. `apply`
+  // gets the tag to pass to the store, which remembers the key (with `success_answer`)
+  // together with the push, also across restarts.
+  using TaggedApply = std::function<Response(const store::PushTag&)>;
   Response Idempotent(const Request& request, const config::GroupConfig& group,
-                      const config::Config& config, const std::function<Response()>& apply);
+                      const config::Config& config, int success_answer, const TaggedApply& apply);
   Response HandleReset(const Request& request, std::string_view group);
   Response HandleReload(const Request& request);
   Response HandleServiceDiscovery();

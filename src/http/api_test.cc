@@ -46,7 +46,7 @@ class ApiTest : public ::testing::Test {
         idempotency_(clock_, 1000),
         api_(
             store_, idempotency_, holder_, clock_, stats_, [this] { return reload_result_; },
-            ApiOptions{{}, 1 << 20, "test", clock_.Now()}) {
+            ApiOptions{{}, 1 << 20, "test", clock_.Now(), {}}) {
     store_.Configure(SettingsOf(*holder_.Get()));
     api_.SetReady(true);
   }

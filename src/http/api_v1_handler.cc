@@ -124,7 +124,7 @@ Response Api::HandleJsonPush(const Request& request) {
   const auto config = config_.Get();
   auto group = SelectGroupByKey(request, *config);
   if (!group.ok()) return CountedRejection(nullptr, group.status(), /*as_json=*/true);
-  return Idempotent(request, **group, *config, [&] {
+  return Idempotent(request, **group, *config, 200, [&](const store::PushTag& tag) {
     auto body = DecodedBody(request);
     if (!body.ok()) return CountedRejection(*group, body.status(), true);
     parse::JsonRecordOptions options;
@@ -135,7 +135,7 @@ Response Api::HandleJsonPush(const Request& request) {
     if (Status s = ApplyWriterHeader(request, *push); !s.ok()) {
       return CountedRejection(*group, s, true);
     }
-    if (Status s = store_.Apply((*group)->name, *push); !s.ok()) {
+    if (Status s = store_.Apply((*group)->name, *push, tag); !s.ok()) {
       return CountedRejection(*group, s, true);
     }
     stats_.CountPush((*group)->name, "ok");

@@ -35,9 +35,10 @@ Result<model::Push> Api::ParsePushBody(const Request& request) const {
 }
 
 Response Api::Idempotent(const Request& request, const config::GroupConfig& group,
-                         const config::Config& config, const std::function<Response()>& apply) {
+                         const config::Config& config, int success_answer,
+                         const TaggedApply& apply) {
   const std::string* key = request.Header("idempotency-key");
-  if (key == nullptr) return apply();
+  if (key == nullptr) return apply(store::PushTag{});
   constexpr std::size_t kMaxKeyLength = 256;
   if (key->empty() || key->size() > kMaxKeyLength) {
     return CountedRejection(&group,
@@ -55,7 +56,9 @@ Response Api::Idempotent(const Request& request, const config::GroupConfig& grou
     return CountedRejection(&group, Status::Conflict("a push with this Idempotency-Key is still "
                                                      "being applied; retry later"));
   }
-  Response response = apply();
+  const store::PushTag tag{*key, success_answer, clock_.Now() + config.idempotency_window};
+  Response response = apply(tag);
+  // A push the store applied has its answer recorded already; this records refusals.
   idempotency_.Finish(group.name, *key, response.status);
   return response;
 }
@@ -93,14 +96,16 @@ Response Api::HandleUpdate(const Request& request, std::string_view group_name) 
           group, Status::Unauthenticated("wrong API key for metric group \"" + group->name + "\""));
     }
   }
-  return Idempotent(request, *group, *config, [&] {
+  return Idempotent(request, *group, *config, 201, [&](const store::PushTag& tag) {
     if (request.body.empty()) {
       return CountedRejection(group, Status::InvalidArgument("request body is empty"));
     }
     auto push = ParsePushBody(request);
     if (!push.ok()) return CountedRejection(group, push.status());
     if (Status s = ApplyWriterHeader(request, *push); !s.ok()) return CountedRejection(group, s);
-    if (Status s = store_.Apply(group->name, *push); !s.ok()) return CountedRejection(group, s);
+    if (Status s = store_.Apply(group->name, *push, tag); !s.ok()) {
+      return CountedRejection(group, s);
+    }
     stats_.CountPush(group->name, "ok");
     Response r;
     r.status = 201;

@@ -84,12 +84,13 @@ Response Api::HandlePushgateway(const Request& request, std::string_view groupin
     return r;
   }
 
-  return Idempotent(request, **group, *config,
-                    [&] { return ApplyPushgatewayPush(request, **group, std::move(*grouping)); });
+  return Idempotent(request, **group, *config, 200, [&](const store::PushTag& tag) {
+    return ApplyPushgatewayPush(request, **group, std::move(*grouping), tag);
+  });
 }
 
 Response Api::ApplyPushgatewayPush(const Request& request, const config::GroupConfig& group,
-                                   model::Labels grouping) {
+                                   model::Labels grouping, const store::PushTag& tag) {
   const std::string& group_name = group.name;
   auto push = ParsePushBody(request);
   if (!push.ok()) return CountedRejection(&group, push.status());
@@ -112,7 +113,9 @@ Response Api::ApplyPushgatewayPush(const Request& request, const config::GroupCo
       "Last Unix time when changing this group in the Pushgateway succeeded.",
       {model::Series{
           SeriesLabelsOf(grouping), model::ScalarValue{ToUnixSeconds(clock_.Now())}, {}}}});
-  if (Status s = store_.Apply(group_name, *push); !s.ok()) return CountedRejection(&group, s);
+  if (Status s = store_.Apply(group_name, *push, tag); !s.ok()) {
+    return CountedRejection(&group, s);
+  }
   stats_.CountPush(group_name, "ok");
   return Response{};  // 200, empty, as the Pushgateway answers
 }

@@ -159,6 +159,9 @@ std::vector<model::Family> Api::SelfMetrics(const config::Config& config) const 
        {&build, &start, &series, &limit, &expired, &resets, &last_push, &ready}) {
     if (!f->series.empty()) out.push_back(std::move(*f));
   }
+  if (options_.extra_self_metrics) {
+    for (model::Family& f : options_.extra_self_metrics()) out.push_back(std::move(f));
+  }
   return out;
 }
 

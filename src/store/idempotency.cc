@@ -45,13 +45,47 @@ IdempotencyCache::Claim IdempotencyCache::Begin(std::string_view group, std::str
 void IdempotencyCache::Finish(std::string_view group, std::string_view key, int answer) {
   MutexLock lock(mu_);
   auto it = entries_.find(MapKey(group, key));
-  if (it == entries_.end()) return;
+  if (it == entries_.end() || it->second.done) return;
   if (answer >= 500) {
     entries_.erase(it);  // a transient failure: let the retry through
     return;
   }
   it->second.answer = answer;
   it->second.done = true;
+}
+
+void IdempotencyCache::Remember(std::string_view group, std::string_view key, int answer,
+                                TimePoint expires) {
+  const TimePoint now = clock_.Now();
+  if (expires <= now) return;
+  MutexLock lock(mu_);
+  std::string map_key = MapKey(group, key);
+  while (entries_.size() >= capacity_ && !order_.empty()) {
+    entries_.erase(order_.front().second);
+    order_.pop_front();
+    ++evictions_;
+  }
+  entries_[map_key] = Entry{answer, true, expires};
+  order_.emplace_back(expires, std::move(map_key));
+}
+
+std::vector<IdempotencyImage> IdempotencyCache::Export() const {
+  const TimePoint now = clock_.Now();
+  MutexLock lock(mu_);
+  std::vector<IdempotencyImage> out;
+  out.reserve(entries_.size());
+  for (const auto& [map_key, entry] : entries_) {
+    if (!entry.done || entry.expires <= now) continue;
+    const auto nul = map_key.find('\0');
+    out.push_back({map_key.substr(0, nul), map_key.substr(nul + 1), entry.answer, entry.expires});
+  }
+  return out;
+}
+
+void IdempotencyCache::Clear() {
+  MutexLock lock(mu_);
+  entries_.clear();
+  order_.clear();
 }
 
 std::size_t IdempotencyCache::size() const {

@@ -7,11 +7,20 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/mutex.h"
 
 namespace accumulator::store {
+
+// A remembered answer, as persistence saves and restores it.
+struct IdempotencyImage {
+  std::string group;
+  std::string key;
+  int answer = 0;
+  TimePoint expires{};
+};
 
 // Remembers the answers to pushes that carried an Idempotency-Key, per group, for a
 // window, so a retried push is answered again instead of applied again (SPEC §2).
@@ -31,8 +40,16 @@ class IdempotencyCache {
   // kNew: the caller applies the push and then calls Finish. kInProgress: the same key
   // is being applied right now. kDone: answer with `answer`, apply nothing.
   Claim Begin(std::string_view group, std::string_view key, std::chrono::seconds window);
-  // Records the answer; answers >= 500 are forgotten so the retry can succeed.
+  // Records the answer; answers >= 500 are forgotten so the retry can succeed. A key
+  // already answered keeps its first answer (the store records a push's answer at the
+  // moment it applies it, even if the request later fails to report it).
   void Finish(std::string_view group, std::string_view key, int answer);
+
+  // Recovery: remembers an answer given before a restart (no Begin needed).
+  void Remember(std::string_view group, std::string_view key, int answer, TimePoint expires);
+  // Every answered, unexpired key.
+  std::vector<IdempotencyImage> Export() const;
+  void Clear();
 
   std::size_t size() const;
   std::uint64_t evictions() const;

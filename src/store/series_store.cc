@@ -2,12 +2,26 @@
 
 #include <algorithm>
 #include <functional>
+#include <limits>
 #include <set>
+
+#include "common/log.h"
 
 namespace accumulator::store {
 
-SeriesStore::SeriesStore(const Clock& clock) : clock_(clock) {}
+SeriesStore::SeriesStore(const Clock& clock, IdempotencyCache* idempotency)
+    : clock_(clock), idempotency_(idempotency) {}
 SeriesStore::~SeriesStore() = default;
+
+void SeriesStore::SetJournal(Journal* journal) { journal_ = journal; }
+
+void SeriesStore::LockAll(Group& group) {
+  for (Shard& shard : group.shards) shard.mu.Lock();
+}
+
+void SeriesStore::UnlockAll(Group& group) {
+  for (Shard& shard : group.shards) shard.mu.Unlock();
+}
 
 void SeriesStore::Configure(const std::vector<GroupSettings>& groups) {
   MutexLock lock(groups_mu_);
@@ -20,7 +34,35 @@ void SeriesStore::Configure(const std::vector<GroupSettings>& groups) {
     group->ttl_seconds = settings.ttl.count();
     next.emplace(settings.name, std::move(group));
   }
+  Journal* journal = journal_.load();
+  for (const auto& [name, group] : groups_) {
+    if (next.contains(name)) continue;
+    // Pushes that found the group before it went must not land after the drop record.
+    LockAll(*group);
+    group->dropped = true;
+    if (journal != nullptr) {
+      auto ticket = journal->RecordDrop(name, clock_.Now());
+      if (!ticket.ok()) {
+        log::Warn("the removal of metric group \"" + name +
+                  "\" could not be recorded; its series may return after a restart if the "
+                  "group is configured again: " +
+                  ticket.status().message());
+      }
+    }
+    UnlockAll(*group);
+  }
   groups_ = std::move(next);
+}
+
+std::shared_ptr<SeriesStore::Group> SeriesStore::FindOrAddGroup(std::string_view name) {
+  MutexLock lock(groups_mu_);
+  auto it = groups_.find(name);
+  if (it != groups_.end()) return it->second;
+  auto group = std::make_shared<Group>();
+  group->name = std::string(name);
+  group->max_series = std::numeric_limits<std::size_t>::max();
+  groups_.emplace(std::string(name), group);
+  return group;
 }
 
 bool SeriesStore::HasGroup(std::string_view group) const { return FindGroup(group) != nullptr; }
@@ -79,10 +121,22 @@ bool IsCumulativeType(model::MetricType type) {
 
 }  // namespace
 
-Status SeriesStore::Apply(std::string_view group_name, const model::Push& push) {
+Status SeriesStore::Apply(std::string_view group_name, const model::Push& push,
+                          const PushTag& tag) {
   std::shared_ptr<Group> group = FindGroup(group_name);
   if (!group) return Status::NotFound("unknown metric group \"" + std::string(group_name) + "\"");
+  return ApplyAt(*group, push, tag, TimePoint{}, Mode::kLive);
+}
 
+Status SeriesStore::Replay(std::string_view group_name, std::chrono::seconds ttl, TimePoint at,
+                           const model::Push& push, const PushTag& tag) {
+  std::shared_ptr<Group> group = FindOrAddGroup(group_name);
+  group->ttl_seconds = ttl.count();
+  return ApplyAt(*group, push, tag, at, Mode::kReplay);
+}
+
+Status SeriesStore::ApplyAt(Group& group, const model::Push& push, const PushTag& tag, TimePoint at,
+                            Mode mode) {
   // Values are checked before any lock is taken: most bad pushes never contend.
   for (const model::Family& family : push.families) {
     for (const model::Series& series : family.series) {
@@ -98,14 +152,33 @@ Status SeriesStore::Apply(std::string_view group_name, const model::Push& push) 
     }
   }
   // Locks in ascending index order, so concurrent pushes cannot deadlock.
-  for (std::size_t id : shard_ids) group->shards[id].mu.Lock();
-  Status status = ApplyLocked(*group, push, clock_.Now());
-  for (std::size_t id : shard_ids) group->shards[id].mu.Unlock();
-  return status;
+  for (std::size_t id : shard_ids) group.shards[id].mu.Lock();
+  // Live pushes take their time under the locks, so times in the journal follow the
+  // order in which pushes to the same shards were applied.
+  const TimePoint now = mode == Mode::kLive ? clock_.Now() : at;
+  auto ticket = ApplyLocked(group, push, tag, now, mode);
+  for (std::size_t id : shard_ids) group.shards[id].mu.Unlock();
+  if (!ticket.ok()) return ticket.status();
+  return WaitDurable(*ticket);
 }
 
-// Runs with every shard that `push` touches locked.
-Status SeriesStore::ApplyLocked(Group& group, const model::Push& push, TimePoint now) {
+Status SeriesStore::WaitDurable(Journal::Ticket ticket) {
+  Journal* journal = journal_.load();
+  if (ticket == 0 || journal == nullptr) return Status::Ok();
+  if (Status s = journal->WaitDurable(ticket); !s.ok()) {
+    return Status::Unavailable("the change was applied but could not be made durable: " +
+                               s.message());
+  }
+  return Status::Ok();
+}
+
+// Runs with every shard that `push` touches locked. Returns the journal's ticket (0 if
+// nothing was recorded).
+Result<Journal::Ticket> SeriesStore::ApplyLocked(Group& group, const model::Push& push,
+                                                 const PushTag& tag, TimePoint now, Mode mode) {
+  if (group.dropped) {
+    return Status::NotFound("metric group \"" + group.name + "\" was removed by a reload");
+  }
   // Phase 1: validate against stored state and count new entries (series and writer
   // states). Nothing changes yet.
   std::size_t new_series = 0;
@@ -160,8 +233,10 @@ Status SeriesStore::ApplyLocked(Group& group, const model::Push& push, TimePoint
     }
   }
 
-  // Phase 2: reserve room for the new series against the group's limit.
-  const std::size_t max = group.max_series.load();
+  // Phase 2: reserve room for the new series against the group's limit. A replayed
+  // push was accepted once; it is accepted again whatever the limit says now.
+  const std::size_t max =
+      mode == Mode::kLive ? group.max_series.load() : std::numeric_limits<std::size_t>::max();
   std::size_t current = group.series_count.load();
   do {
     if (new_series > 0 && current + new_series > max) {
@@ -172,7 +247,26 @@ Status SeriesStore::ApplyLocked(Group& group, const model::Push& push, TimePoint
     }
   } while (!group.series_count.compare_exchange_weak(current, current + new_series));
 
-  // Phase 3: apply. Nothing below can fail.
+  // Phase 3: record, then apply. A push the journal cannot record is not applied.
+  Journal::Ticket ticket = 0;
+  Journal* journal = mode == Mode::kLive ? journal_.load() : nullptr;
+  if (journal != nullptr) {
+    auto recorded = journal->RecordPush(group.name, std::chrono::seconds(group.ttl_seconds.load()),
+                                        now, push, tag);
+    if (!recorded.ok()) {
+      group.series_count -= new_series;
+      return recorded.status();
+    }
+    ticket = *recorded;
+  }
+  if (idempotency_ != nullptr && !tag.idempotency_key.empty()) {
+    if (mode == Mode::kLive) {
+      idempotency_->Finish(group.name, tag.idempotency_key, tag.answer);
+    } else {
+      idempotency_->Remember(group.name, tag.idempotency_key, tag.answer, tag.expires);
+    }
+  }
+  // Nothing below can fail.
   for (const model::Family& family : push.families) {
     Shard& shard = group.shards[ShardOf(family.name)];
     StoredFamily& stored = shard.families[family.name];
@@ -219,7 +313,7 @@ Status SeriesStore::ApplyLocked(Group& group, const model::Push& push, TimePoint
   }
   group.series_count -= freed;
   group.last_push = now.time_since_epoch().count();
-  return Status::Ok();
+  return ticket;
 }
 
 Result<std::vector<model::Family>> SeriesStore::Snapshot(std::string_view group_name) const {
@@ -249,38 +343,94 @@ Result<std::vector<model::Family>> SeriesStore::Snapshot(std::string_view group_
 Status SeriesStore::Reset(std::string_view group_name) {
   std::shared_ptr<Group> group = FindGroup(group_name);
   if (!group) return Status::NotFound("unknown metric group \"" + std::string(group_name) + "\"");
-  for (Shard& shard : group->shards) {
-    MutexLock lock(shard.mu);
-    std::size_t removed = 0;
+  // All shards at once, so the reset is one point in the order of changes.
+  LockAll(*group);
+  Journal::Ticket ticket = 0;
+  if (Journal* journal = journal_.load(); journal != nullptr) {
+    auto recorded = journal->RecordReset(group->name, clock_.Now());
+    if (!recorded.ok()) {
+      UnlockAll(*group);
+      return recorded.status();
+    }
+    ticket = *recorded;
+  }
+  ClearLocked(*group);
+  UnlockAll(*group);
+  return WaitDurable(ticket);
+}
+
+void SeriesStore::ClearLocked(Group& group) {
+  std::size_t removed = 0;
+  for (Shard& shard : group.shards) {
     for (const auto& [name, family] : shard.families) {
       for (const auto& [labels, series] : family.series) removed += series.Weight();
     }
     shard.families.clear();
-    group->series_count -= removed;
   }
-  ++group->resets;
-  return Status::Ok();
+  group.series_count -= removed;
+  ++group.resets;
+}
+
+void SeriesStore::ReplayReset(std::string_view group_name) {
+  std::shared_ptr<Group> group = FindOrAddGroup(group_name);
+  LockAll(*group);
+  ClearLocked(*group);
+  UnlockAll(*group);
 }
 
 Result<std::size_t> SeriesStore::DeleteMatching(std::string_view group_name,
                                                 const SeriesPredicate& matches) {
   std::shared_ptr<Group> group = FindGroup(group_name);
   if (!group) return Status::NotFound("unknown metric group \"" + std::string(group_name) + "\"");
-  std::size_t deleted = 0;
+  LockAll(*group);
+  std::vector<SeriesRef> doomed;
   for (Shard& shard : group->shards) {
-    MutexLock lock(shard.mu);
-    for (auto fit = shard.families.begin(); fit != shard.families.end();) {
-      const std::string& family = fit->first;
-      std::erase_if(fit->second.series, [&](const auto& kv) {
-        if (!matches(family, kv.first)) return false;
-        group->series_count -= kv.second.Weight();
-        ++deleted;
-        return true;
-      });
-      fit = fit->second.series.empty() ? shard.families.erase(fit) : std::next(fit);
+    for (const auto& [family, stored] : shard.families) {
+      for (const auto& [labels, series] : stored.series) {
+        if (matches(family, labels)) doomed.push_back({family, labels});
+      }
     }
   }
-  return deleted;
+  Journal::Ticket ticket = 0;
+  Journal* journal = journal_.load();
+  if (journal != nullptr && !doomed.empty()) {
+    auto recorded = journal->RecordDelete(group->name, clock_.Now(), doomed);
+    if (!recorded.ok()) {
+      UnlockAll(*group);
+      return recorded.status();
+    }
+    ticket = *recorded;
+  }
+  EraseLocked(*group, doomed);
+  UnlockAll(*group);
+  if (Status s = WaitDurable(ticket); !s.ok()) return s;
+  return doomed.size();
+}
+
+void SeriesStore::EraseLocked(Group& group, const std::vector<SeriesRef>& series) {
+  for (const SeriesRef& ref : series) {
+    Shard& shard = group.shards[ShardOf(ref.family)];
+    auto fit = shard.families.find(ref.family);
+    if (fit == shard.families.end()) continue;
+    auto sit = fit->second.series.find(ref.labels);
+    if (sit == fit->second.series.end()) continue;
+    group.series_count -= sit->second.Weight();
+    fit->second.series.erase(sit);
+    if (fit->second.series.empty()) shard.families.erase(fit);
+  }
+}
+
+void SeriesStore::ReplayDelete(std::string_view group_name, const std::vector<SeriesRef>& series) {
+  std::shared_ptr<Group> group = FindOrAddGroup(group_name);
+  LockAll(*group);
+  EraseLocked(*group, series);
+  UnlockAll(*group);
+}
+
+void SeriesStore::ReplayDrop(std::string_view group_name) {
+  MutexLock lock(groups_mu_);
+  auto it = groups_.find(group_name);
+  if (it != groups_.end()) groups_.erase(it);
 }
 
 std::size_t SeriesStore::ExpireIdle() {
@@ -330,6 +480,83 @@ Result<GroupStats> SeriesStore::Stats(std::string_view group_name) const {
   stats.expired_series = group->expired.load();
   stats.resets = group->resets.load();
   return stats;
+}
+
+StoreImage SeriesStore::Checkpoint(const std::function<void()>& at_cut) {
+  ReaderLock lock(groups_mu_);
+  for (const auto& [name, group] : groups_) LockAll(*group);
+  at_cut();
+  StoreImage image;
+  for (const auto& [name, group] : groups_) {
+    GroupImage& out = image.groups.emplace_back();
+    out.name = name;
+    out.ttl = std::chrono::seconds(group->ttl_seconds.load());
+    out.last_push = TimePoint(TimePoint::duration(group->last_push.load()));
+    out.expired_series = group->expired.load();
+    out.resets = group->resets.load();
+    for (const Shard& shard : group->shards) {
+      for (const auto& [family_name, stored] : shard.families) {
+        FamilyImage& family = out.families.emplace_back();
+        family.name = family_name;
+        family.type = stored.type;
+        family.help = stored.help;
+        family.series.reserve(stored.series.size());
+        for (const auto& [labels, series] : stored.series) {
+          SeriesImage& copy = family.series.emplace_back();
+          copy.labels = labels;
+          copy.value = series.value;
+          copy.last_push = series.last_push;
+          for (const auto& [writer, state] : series.writers) {
+            copy.writers.push_back({writer, state.last, state.last_push});
+          }
+        }
+      }
+    }
+  }
+  // Under the same locks: a tagged push remembers its key while it is applied, so
+  // the keys saved are exactly those of the changes before the cut.
+  if (idempotency_ != nullptr) image.idempotency = idempotency_->Export();
+  for (const auto& [name, group] : groups_) UnlockAll(*group);
+  return image;
+}
+
+void SeriesStore::Restore(const StoreImage& image) {
+  MutexLock lock(groups_mu_);
+  groups_.clear();
+  for (const GroupImage& in : image.groups) {
+    auto group = std::make_shared<Group>();
+    group->name = in.name;
+    group->max_series = std::numeric_limits<std::size_t>::max();
+    group->ttl_seconds = in.ttl.count();
+    group->last_push = in.last_push.time_since_epoch().count();
+    group->expired = in.expired_series;
+    group->resets = in.resets;
+    std::size_t count = 0;
+    for (const FamilyImage& family : in.families) {
+      Shard& shard = group->shards[ShardOf(family.name)];
+      MutexLock shard_lock(shard.mu);
+      StoredFamily& stored = shard.families[family.name];
+      stored.type = family.type;
+      stored.help = family.help;
+      for (const SeriesImage& series : family.series) {
+        StoredSeries& target = stored.series[series.labels];
+        target.value = series.value;
+        target.last_push = series.last_push;
+        for (const WriterImage& writer : series.writers) {
+          target.writers[writer.writer] = WriterState{writer.last, writer.last_push};
+        }
+        count += target.Weight();
+      }
+    }
+    group->series_count = count;
+    groups_.emplace(in.name, std::move(group));
+  }
+  if (idempotency_ != nullptr) {
+    idempotency_->Clear();
+    for (const IdempotencyImage& entry : image.idempotency) {
+      idempotency_->Remember(entry.group, entry.key, entry.answer, entry.expires);
+    }
+  }
 }
 
 }  // namespace accumulator::store

@@ -16,6 +16,8 @@
 #include "common/mutex.h"
 #include "common/status.h"
 #include "model/metric.h"
+#include "store/idempotency.h"
+#include "store/journal.h"
 #include "store/merge.h"
 
 namespace accumulator::store {
@@ -25,6 +27,38 @@ struct GroupSettings {
   std::string name;
   std::size_t max_series = 10'000;
   std::chrono::seconds ttl{3600};  // 0: series never expire
+};
+
+// A copy of everything the store holds, as persistence writes it to a snapshot and
+// reads it back (persist/). Times are absolute, so TTL clocks survive a restart.
+struct WriterImage {
+  std::string writer;
+  model::Value last;
+  TimePoint last_push{};
+};
+struct SeriesImage {
+  model::Labels labels;
+  StoredValue value;
+  TimePoint last_push{};
+  std::vector<WriterImage> writers;
+};
+struct FamilyImage {
+  std::string name;
+  model::MetricType type = model::MetricType::kUntyped;
+  std::string help;
+  std::vector<SeriesImage> series;
+};
+struct GroupImage {
+  std::string name;
+  std::chrono::seconds ttl{0};
+  TimePoint last_push{};
+  std::uint64_t expired_series = 0;
+  std::uint64_t resets = 0;
+  std::vector<FamilyImage> families;
+};
+struct StoreImage {
+  std::vector<GroupImage> groups;
+  std::vector<IdempotencyImage> idempotency;
 };
 
 struct GroupStats {
@@ -41,38 +75,64 @@ struct GroupStats {
 // keeps it atomic. Scrapes copy one shard at a time and format outside any lock.
 class SeriesStore {
  public:
-  // `clock` must outlive the store.
-  explicit SeriesStore(const Clock& clock);
+  // `clock` must outlive the store; so must `idempotency` (may be null), which learns
+  // the answer of a tagged push at the moment the push is applied.
+  explicit SeriesStore(const Clock& clock, IdempotencyCache* idempotency = nullptr);
   ~SeriesStore();
 
+  // From now on every change is recorded in `journal` (may be null; must outlive the
+  // store) before it is applied, and a push returns only once it is durable.
+  void SetJournal(Journal* journal);
+
   // Creates new groups, updates limits of existing ones (keeping their series), and
-  // drops groups that are no longer listed.
+  // drops groups that are no longer listed (recorded in the journal).
   void Configure(const std::vector<GroupSettings>& groups);
   bool HasGroup(std::string_view group) const;
 
   // Applies the whole push or none of it. Series whose metadata names a writer
   // (_metrics_accumulator_writer) are cumulative: see merge.h CumulativeIncrease.
+  // A tag with an idempotency key is remembered with the push (see PushTag).
   // kNotFound: unknown group. kInvalidArgument:
   // a value breaks a merge rule. kConflict: a type or bucket layout disagrees with the
   // stored data. kResourceExhausted: new series would exceed the group's max_series.
-  Status Apply(std::string_view group, const model::Push& push) MA_NO_THREAD_SAFETY_ANALYSIS;
+  // kUnavailable: the journal could not record it (nothing applied), or could not make
+  // it durable (applied, but not acknowledged as durable).
+  Status Apply(std::string_view group, const model::Push& push,
+               const PushTag& tag = {}) MA_NO_THREAD_SAFETY_ANALYSIS;
 
   // The group's live series, families sorted by name and series by labels.
   Result<std::vector<model::Family>> Snapshot(std::string_view group) const;
 
   // Removes every series of the group (cron or API reset).
-  Status Reset(std::string_view group);
+  Status Reset(std::string_view group) MA_NO_THREAD_SAFETY_ANALYSIS;
 
   // Removes every series of the group for which `matches(family, labels)` is true and
-  // returns how many went. Locks one shard at a time.
+  // returns how many went.
   using SeriesPredicate = std::function<bool(std::string_view family, const model::Labels&)>;
-  Result<std::size_t> DeleteMatching(std::string_view group, const SeriesPredicate& matches);
+  Result<std::size_t> DeleteMatching(std::string_view group,
+                                     const SeriesPredicate& matches) MA_NO_THREAD_SAFETY_ANALYSIS;
 
   // Drops series idle for longer than their group's TTL. Locks one shard at a time.
   // Returns how many were dropped.
   std::size_t ExpireIdle();
 
   Result<GroupStats> Stats(std::string_view group) const;
+
+  // Persistence. Checkpoint stops every change for as long as it copies the store: it
+  // holds every lock, calls `at_cut` (which starts a new log segment, so the copy holds
+  // exactly the changes recorded before it), and returns the copy.
+  StoreImage Checkpoint(const std::function<void()>& at_cut) MA_NO_THREAD_SAFETY_ANALYSIS;
+  // Recovery, before serving: replaces everything with `image`. Groups keep the TTL
+  // of the image until Configure.
+  void Restore(const StoreImage& image);
+  // Recovery: re-applies a recorded change as it was applied then: at its time, with
+  // its group's TTL of then, and without the series limit (it was accepted once).
+  // Creates the group if needed. Not recorded in the journal.
+  Status Replay(std::string_view group, std::chrono::seconds ttl, TimePoint at,
+                const model::Push& push, const PushTag& tag) MA_NO_THREAD_SAFETY_ANALYSIS;
+  void ReplayReset(std::string_view group);
+  void ReplayDelete(std::string_view group, const std::vector<SeriesRef>& series);
+  void ReplayDrop(std::string_view group);
 
  private:
   // A cumulative writer's last push of a series, to turn its running totals into
@@ -106,19 +166,34 @@ class SeriesStore {
     std::atomic<TimePoint::rep> last_push{0};
     std::atomic<std::uint64_t> expired{0};
     std::atomic<std::uint64_t> resets{0};
+    std::atomic<bool> dropped{false};  // removed by a reload; changes are refused
     std::array<Shard, kShards> shards;
   };
 
   std::shared_ptr<Group> FindGroup(std::string_view name) const;
+  std::shared_ptr<Group> FindOrAddGroup(std::string_view name);
+  static void LockAll(Group& group) MA_NO_THREAD_SAFETY_ANALYSIS;
+  static void UnlockAll(Group& group) MA_NO_THREAD_SAFETY_ANALYSIS;
   static std::size_t ShardOf(std::string_view family);
   static bool IsExpired(const Group& group, TimePoint last_push, TimePoint now);
   static bool IsExpired(const Group& group, const StoredSeries& series, TimePoint now) {
     return IsExpired(group, series.last_push, now);
   }
-  Status ApplyLocked(Group& group, const model::Push& push,
-                     TimePoint now) MA_NO_THREAD_SAFETY_ANALYSIS;
+  // How a push is applied: live (limits enforced, recorded in the journal) or replayed.
+  enum class Mode { kLive, kReplay };
+  Status ApplyAt(Group& group, const model::Push& push, const PushTag& tag, TimePoint now,
+                 Mode mode) MA_NO_THREAD_SAFETY_ANALYSIS;
+  Result<Journal::Ticket> ApplyLocked(Group& group, const model::Push& push, const PushTag& tag,
+                                      TimePoint now, Mode mode) MA_NO_THREAD_SAFETY_ANALYSIS;
+
+  Status WaitDurable(Journal::Ticket ticket);
+  static void ClearLocked(Group& group) MA_NO_THREAD_SAFETY_ANALYSIS;
+  static void EraseLocked(Group& group,
+                          const std::vector<SeriesRef>& series) MA_NO_THREAD_SAFETY_ANALYSIS;
 
   const Clock& clock_;
+  IdempotencyCache* const idempotency_;
+  std::atomic<Journal*> journal_{nullptr};
   mutable Mutex groups_mu_;
   std::map<std::string, std::shared_ptr<Group>, std::less<>> groups_ MA_GUARDED_BY(groups_mu_);
 };

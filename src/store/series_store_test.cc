@@ -291,5 +291,88 @@ TEST_F(SeriesStoreTest, ConcurrentPushesGiveExactSums) {
   EXPECT_EQ(SeriesCount(), 1u + 20u * kThreads);
 }
 
+// A journal that records what it is told, and refuses when asked to.
+class RecordingJournal final : public Journal {
+ public:
+  Result<Ticket> RecordPush(std::string_view group, std::chrono::seconds, TimePoint,
+                            const model::Push&, const PushTag&) override {
+    return Next("push " + std::string(group));
+  }
+  Result<Ticket> RecordReset(std::string_view group, TimePoint) override {
+    return Next("reset " + std::string(group));
+  }
+  Result<Ticket> RecordDelete(std::string_view group, TimePoint,
+                              const std::vector<SeriesRef>& series) override {
+    return Next("delete " + std::string(group) + " " + std::to_string(series.size()));
+  }
+  Result<Ticket> RecordDrop(std::string_view group, TimePoint) override {
+    return Next("drop " + std::string(group));
+  }
+  Status WaitDurable(Ticket ticket) override {
+    waited.push_back(ticket);
+    return fail_durability ? Status::Unavailable("fsync failed") : Status::Ok();
+  }
+
+  std::vector<std::string> records;
+  std::vector<Ticket> waited;
+  bool refuse = false;
+  bool fail_durability = false;
+
+ private:
+  Result<Ticket> Next(std::string what) {
+    if (refuse) return Status::Unavailable("No space left on device");
+    records.push_back(std::move(what));
+    return static_cast<Ticket>(records.size());
+  }
+};
+
+TEST_F(SeriesStoreTest, EveryChangeIsJournaledAndWaitedFor) {
+  RecordingJournal journal;
+  store_.SetJournal(&journal);
+  ASSERT_TRUE(store_.Apply("g", Counter(1)).ok());
+  ASSERT_TRUE(store_.DeleteMatching("g", [](auto, const auto&) { return true; }).ok());
+  ASSERT_TRUE(store_.Reset("g").ok());
+  store_.Configure({GroupSettings{"g", 5, std::chrono::seconds(60)}});
+  EXPECT_EQ(journal.records,
+            (std::vector<std::string>{"push g", "delete g 1", "reset g", "drop other"}));
+  EXPECT_EQ(journal.waited, (std::vector<Journal::Ticket>{1, 2, 3}));
+  store_.SetJournal(nullptr);
+}
+
+TEST_F(SeriesStoreTest, ChangeTheJournalRefusesIsNotApplied) {
+  ASSERT_TRUE(store_.Apply("g", Counter(1)).ok());
+  RecordingJournal journal;
+  journal.refuse = true;
+  store_.SetJournal(&journal);
+  EXPECT_EQ(store_.Apply("g", Counter(5, {{"new", "series"}})).code(), StatusCode::kUnavailable);
+  EXPECT_EQ(store_.Reset("g").code(), StatusCode::kUnavailable);
+  EXPECT_EQ(Value("c_total"), 1);
+  EXPECT_EQ(SeriesCount(), 1u);  // the reservation for the new series was given back
+  store_.SetJournal(nullptr);
+}
+
+TEST_F(SeriesStoreTest, ChangeThatCannotBeMadeDurableIsReportedAsUnavailable) {
+  RecordingJournal journal;
+  journal.fail_durability = true;
+  store_.SetJournal(&journal);
+  const Status s = store_.Apply("g", Counter(1));
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable);
+  EXPECT_NE(s.message().find("fsync failed"), std::string::npos);
+  store_.SetJournal(nullptr);
+}
+
+TEST_F(SeriesStoreTest, ReplayIgnoresTheLimitAndUsesTheRecordedTime) {
+  const TimePoint then = clock_.Now() - std::chrono::seconds(30);
+  for (int i = 0; i < 8; ++i) {  // the limit is 5
+    ASSERT_TRUE(
+        store_
+            .Replay("g", std::chrono::seconds(60), then, Counter(1, {{"i", std::to_string(i)}}), {})
+            .ok());
+  }
+  EXPECT_EQ(SeriesCount(), 8u);
+  clock_.Advance(std::chrono::seconds(31));  // 61 s after the recorded time: expired
+  EXPECT_TRUE(store_.Snapshot("g")->empty());
+}
+
 }  // namespace
 }  // namespace accumulator::store

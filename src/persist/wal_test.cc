@@ -1,0 +1,126 @@
+#include "persist/wal.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "persist/files.h"
+#include "persist/framing.h"
+
+namespace accumulator::persist {
+namespace {
+
+class WalTest : public ::testing::Test {
+ protected:
+  WalTest() {
+    char pattern[] = "/tmp/ma-wal-test-XXXXXX";
+    dir_ = ::mkdtemp(pattern);
+    options_.dir = dir_;
+  }
+  ~WalTest() override { std::filesystem::remove_all(dir_); }
+
+  // Every payload in the segments on disk, in order.
+  std::vector<std::string> ReadBack() {
+    std::vector<std::string> out;
+    const auto segments = *ListSegments(dir_);
+    for (const SegmentFile& segment : segments) {
+      std::string data = *ReadWholeFile(segment.path);
+      EXPECT_TRUE(data.starts_with(kSegmentMagic));
+      EXPECT_EQ(ReadU64(data.data() + 8), segment.first_sequence);
+      FrameReader reader(std::string_view(data).substr(kSegmentHeaderBytes));
+      std::string_view payload;
+      while (reader.Next(payload) == FrameReader::Outcome::kFrame) out.emplace_back(payload);
+    }
+    return out;
+  }
+
+  std::string dir_;
+  WalOptions options_;
+};
+
+TEST_F(WalTest, AppendsGetConsecutiveSequenceNumbersAndReachTheFile) {
+  auto wal = WriteAheadLog::Open(options_, 5);
+  ASSERT_TRUE(wal.ok()) << wal.status().message();
+  EXPECT_EQ(*(*wal)->Append("a"), 5u);
+  EXPECT_EQ(*(*wal)->Append("b"), 6u);
+  ASSERT_TRUE((*wal)->WaitDurable(6).ok());
+  EXPECT_EQ(ReadBack(), (std::vector<std::string>{"a", "b"}));
+  const WalStats stats = (*wal)->Stats();
+  EXPECT_EQ(stats.records, 2u);
+  EXPECT_GE(stats.fsyncs, 1u);
+  EXPECT_TRUE(stats.healthy);
+}
+
+TEST_F(WalTest, RotationStartsANewSegmentAndOldOnesCanBeRemoved) {
+  auto wal = WriteAheadLog::Open(options_, 1);
+  ASSERT_TRUE(wal.ok());
+  ASSERT_TRUE((*wal)->Append("one").ok());
+  auto second = (*wal)->Rotate();
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(*second, 2u);
+  ASSERT_TRUE((*wal)->Append("two").ok());
+  ASSERT_TRUE((*wal)->Rotate().ok());
+  EXPECT_EQ(ListSegments(dir_)->size(), 3u);
+  EXPECT_EQ(ReadBack(), (std::vector<std::string>{"one", "two"}));
+  (*wal)->RemoveSegmentsBefore(2);
+  const auto left = *ListSegments(dir_);
+  ASSERT_EQ(left.size(), 2u);
+  EXPECT_EQ(left[0].first_sequence, 2u);
+  EXPECT_EQ(ReadBack(), (std::vector<std::string>{"two"}));
+}
+
+TEST_F(WalTest, FullSegmentsRollOver) {
+  options_.segment_bytes = 100;
+  auto wal = WriteAheadLog::Open(options_, 1);
+  ASSERT_TRUE(wal.ok());
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE((*wal)->Append(std::string(30, 'x')).ok());
+  EXPECT_GT(ListSegments(dir_)->size(), 5u);
+  EXPECT_EQ(ReadBack().size(), 20u);
+}
+
+TEST_F(WalTest, ConcurrentWaitersShareFsyncs) {
+  auto wal = WriteAheadLog::Open(options_, 1);
+  ASSERT_TRUE(wal.ok());
+  constexpr int kThreads = 8;
+  constexpr int kEach = 50;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&] {
+      for (int j = 0; j < kEach; ++j) {
+        auto sequence = (*wal)->Append("record");
+        ASSERT_TRUE(sequence.ok());
+        ASSERT_TRUE((*wal)->WaitDurable(*sequence).ok());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ReadBack().size(), static_cast<std::size_t>(kThreads * kEach));
+  // Every record was acknowledged only after an fsync, and never more fsyncs than records.
+  EXPECT_LE((*wal)->Stats().fsyncs, static_cast<std::uint64_t>(kThreads * kEach));
+  EXPECT_GE((*wal)->Stats().fsyncs, 1u);
+}
+
+TEST_F(WalTest, IntervalPolicyFlushesInTheBackground) {
+  options_.policy = FsyncPolicy::kInterval;
+  options_.fsync_interval = std::chrono::milliseconds(10);
+  auto wal = WriteAheadLog::Open(options_, 1);
+  ASSERT_TRUE(wal.ok());
+  ASSERT_TRUE((*wal)->Append("x").ok());
+  ASSERT_TRUE((*wal)->WaitDurable(1).ok());  // does not wait for the disk
+  for (int i = 0; i < 500 && (*wal)->Stats().fsyncs == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_GE((*wal)->Stats().fsyncs, 1u);
+}
+
+TEST_F(WalTest, UnwritableDirectoryIsReported) {
+  options_.dir = dir_ + "/missing";
+  auto wal = WriteAheadLog::Open(options_, 1);
+  ASSERT_FALSE(wal.ok());
+  EXPECT_NE(wal.status().message().find("missing"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace accumulator::persist
