@@ -37,6 +37,8 @@ MA_BINARY="$root/build/metrics-accumulator" /usr/bin/python3 -m pytest -q -p no:
 
 step "micro-benchmark smoke run"
 ./build/bench/ma_bench --benchmark_min_time=0.01 --benchmark_filter='/(10|100)$' >/dev/null
+./build/bench/ma_bench --benchmark_min_time=0.01 --benchmark_filter='BM_Push/[0-3]/real_time$' \
+  >/dev/null
 echo "benchmarks ran"
 
 step "fuzz smoke run (libFuzzer, ${MA_FUZZ_SECONDS:-10} s per target)"
@@ -68,9 +70,11 @@ if [[ "${MA_TEST_QUICK:-0}" != "1" ]]; then
 
   step "TSan build"
   configure build-tsan RelWithDebInfo -DMA_SANITIZE=thread -DMA_BUILD_BENCH=OFF
-  cmake --build build-tsan -j"$jobs" --target ma_store_test ma_http_test metrics-accumulator
-  step "store and HTTP unit tests (TSan)"
+  cmake --build build-tsan -j"$jobs" --target ma_store_test ma_persist_test ma_http_test \
+    metrics-accumulator
+  step "store, persistence and HTTP unit tests (TSan)"
   TSAN_OPTIONS=halt_on_error=1 ./build-tsan/src/store/ma_store_test
+  TSAN_OPTIONS=halt_on_error=1 ./build-tsan/src/persist/ma_persist_test
   TSAN_OPTIONS=halt_on_error=1 ./build-tsan/src/http/ma_http_test
   step "end-to-end tests (TSan)"
   TSAN_OPTIONS=halt_on_error=1 MA_BINARY="$root/build-tsan/metrics-accumulator" \

@@ -313,6 +313,7 @@ std::optional<std::chrono::seconds> ParseDuration(std::string_view text) {
     i = static_cast<std::size_t>(p - text.data());
     if (i == text.size()) {
       if (!bare_number) return std::nullopt;  // "1h30" is ambiguous
+      if (n > kMaxDurationSeconds) return std::nullopt;
       return std::chrono::seconds(n);
     }
     bare_number = false;
@@ -346,6 +347,11 @@ std::optional<std::chrono::seconds> ParseDuration(std::string_view text) {
           return std::nullopt;
       }
       ++i;
+    }
+    // Beyond a century a duration can only be a typo, and larger ones would overflow
+    // the nanosecond clock arithmetic they end up in.
+    if (n > kMaxDurationSeconds / unit || total + n * unit > kMaxDurationSeconds) {
+      return std::nullopt;
     }
     total += n * unit;
   }

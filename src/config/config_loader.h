@@ -24,5 +24,7 @@ Result<Config> LoadConfigFile(const std::string& path);
 // Durations as Prometheus writes them: "90s", "15m", "1h30m", "2d", "1w"; a bare
 // number is seconds. Whole seconds only.
 std::optional<std::chrono::seconds> ParseDuration(std::string_view text);
+// The longest duration ParseDuration accepts: 100 years.
+inline constexpr long long kMaxDurationSeconds = 100LL * 365 * 86400;
 
 }  // namespace accumulator::config

@@ -177,6 +177,9 @@ TEST(ConfigLoaderTest, ParsesDurations) {
   EXPECT_FALSE(ParseDuration("-5s"));
   EXPECT_FALSE(ParseDuration("5x"));
   EXPECT_FALSE(ParseDuration(""));
+  EXPECT_FALSE(ParseDuration("101y"));                  // over a century
+  EXPECT_FALSE(ParseDuration("9223372036854775807w"));  // would overflow
+  EXPECT_TRUE(ParseDuration("100y"));
 }
 
 }  // namespace

@@ -13,6 +13,9 @@ namespace {
 namespace pb = accumulator::persist::pb;
 using model::MetricType;
 
+// TTLs come from the configuration, which allows at most a century.
+constexpr std::int64_t kMaxTtlSeconds = 100LL * 365 * 86400;
+
 // A snapshot entry holds at most this many series, so no frame grows without bound.
 constexpr std::size_t kSeriesPerEntry = 1000;
 
@@ -24,6 +27,12 @@ TimePoint FromNanos(std::int64_t nanos) {
   return TimePoint(
       std::chrono::duration_cast<TimePoint::duration>(std::chrono::nanoseconds(nanos)));
 }
+
+// Times are kept between 1970 and 2096, so differences between them and TTLs never
+// overflow the store's nanosecond arithmetic.
+constexpr std::int64_t kMaxUnixNanos = 4'000'000'000'000'000'000;
+
+bool TimeInRange(std::int64_t nanos) { return nanos >= 0 && nanos <= kMaxUnixNanos; }
 
 pb::MetricType ToProto(MetricType type) {
   switch (type) {
@@ -224,12 +233,16 @@ Result<DecodedRecord> DecodeRecord(std::string_view payload) {
   DecodedRecord out;
   out.group = record.group();
   if (out.group.empty()) return Status::InvalidArgument("record without a metric group");
+  if (!TimeInRange(record.unix_nanos())) return Status::InvalidArgument("time out of range");
   out.at = FromNanos(record.unix_nanos());
   switch (record.change_case()) {
     case pb::Record::kPush: {
       out.kind = DecodedRecord::Kind::kPush;
       const pb::PushRecord& p = record.push();
-      if (p.ttl_seconds() < 0) return Status::InvalidArgument("negative TTL");
+      // The store's clock arithmetic is in nanoseconds; no configured TTL comes close.
+      if (p.ttl_seconds() < 0 || p.ttl_seconds() > kMaxTtlSeconds) {
+        return Status::InvalidArgument("TTL out of range");
+      }
       out.ttl = std::chrono::seconds(p.ttl_seconds());
       for (const pb::PushedFamily& f : p.families()) {
         model::Family family;
@@ -251,6 +264,9 @@ Result<DecodedRecord> DecodeRecord(std::string_view payload) {
           family.series.push_back({std::move(*labels), std::move(*value), std::move(*metadata)});
         }
         out.push.families.push_back(std::move(family));
+      }
+      if (!TimeInRange(p.idempotency_expires_unix_nanos())) {
+        return Status::InvalidArgument("time out of range");
       }
       out.idempotency_key = p.idempotency_key();
       out.answer = p.answer();
@@ -387,7 +403,13 @@ Result<DecodedSnapshot> DecodeSnapshot(std::string_view file) {
         group = &out.image.groups.emplace_back();
         group->name = g.name();
         if (group->name.empty()) return Status::InvalidArgument("snapshot group without a name");
-        group->ttl = std::chrono::seconds(std::max<std::int64_t>(0, g.ttl_seconds()));
+        if (g.ttl_seconds() < 0 || g.ttl_seconds() > kMaxTtlSeconds) {
+          return Status::InvalidArgument("snapshot group TTL out of range");
+        }
+        group->ttl = std::chrono::seconds(g.ttl_seconds());
+        if (!TimeInRange(g.last_push_unix_nanos())) {
+          return Status::InvalidArgument("snapshot time out of range");
+        }
         group->last_push = FromNanos(g.last_push_unix_nanos());
         group->expired_series = g.expired_series();
         group->resets = g.resets();
@@ -418,8 +440,14 @@ Result<DecodedSnapshot> DecodeSnapshot(std::string_view file) {
           if (!value.ok()) return value.status();
           series.value.value = std::move(*value);
           if (s.has_latest()) series.value.latest = s.latest();
+          if (!TimeInRange(s.last_push_unix_nanos())) {
+            return Status::InvalidArgument("snapshot time out of range");
+          }
           series.last_push = FromNanos(s.last_push_unix_nanos());
           for (const pb::Writer& w : s.writers()) {
+            if (!TimeInRange(w.last_push_unix_nanos())) {
+              return Status::InvalidArgument("snapshot time out of range");
+            }
             auto last = FromProto(w.last(), family.type);
             if (!last.ok()) return last.status();
             series.writers.push_back(
@@ -431,6 +459,9 @@ Result<DecodedSnapshot> DecodeSnapshot(std::string_view file) {
       }
       case pb::SnapshotEntry::kIdempotency: {
         const pb::IdempotencyEntry& e = entry.idempotency();
+        if (!TimeInRange(e.expires_unix_nanos())) {
+          return Status::InvalidArgument("snapshot time out of range");
+        }
         out.image.idempotency.push_back(
             {e.group(), e.key(), e.answer(), FromNanos(e.expires_unix_nanos())});
         break;
