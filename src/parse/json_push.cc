@@ -238,7 +238,7 @@ Result<model::Push> ParseJsonPush(std::string_view body, const Limits& limits,
   json doc;
   try {
     doc = json::parse(body);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for 1e999
     std::string what = e.what();
     // "[json.exception.parse_error.101] parse error at line 1, column 2: ..." -> the rest
     if (const auto bracket = what.find("] "); bracket != std::string::npos) {

@@ -115,5 +115,13 @@ TEST(JsonPushTest, RefusesDeepNesting) {
             std::string::npos);
 }
 
+TEST(JsonPushTest, NumberTooLargeForADoubleIsABadRequestNotACrash) {
+  // nlohmann reports this as out_of_range, not parse_error (found by the fuzzer).
+  auto parsed = ParseJsonPush(R"({"endpoint": "x", "value": 0.04e222222222})", Limits{}, {});
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(parsed.status().message().find("number overflow"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace accumulator::parse
