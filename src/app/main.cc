@@ -28,6 +28,9 @@ Flags:
                          Without it, an embedded default serves one key-less
                          group "default".
   --listen=HOST:PORT     Address to serve on (default 0.0.0.0:8080).
+  --api-key-dir=DIR      Read keys from files: DIR/<group name> is that group's
+                         API key, DIR/admin-api-key the admin key (e.g. a
+                         mounted Kubernetes Secret). Re-read on reload.
   --data-dir=DIR         Keep accepted pushes in DIR (write-ahead log and
                          snapshots), so they survive restarts and crashes.
                          Overrides global.persistence.dir. Without either,
@@ -91,6 +94,10 @@ std::optional<Flags> ParseFlags(int argc, char** argv, int& exit_code) {
         return std::nullopt;
       }
       flags.service.data_dir = *v;
+    } else if (name == "--api-key-dir") {
+      auto v = need_value();
+      if (!v) return std::nullopt;
+      flags.service.api_key_dir = *v;
     } else if (name == "--max-body-bytes" || name == "--threads") {
       auto v = need_value();
       if (!v) return std::nullopt;

@@ -52,8 +52,14 @@ Service::Service(ServiceOptions options, const Clock& clock)
 Service::~Service() { Stop(); }
 
 Result<config::Config> Service::LoadConfig() const {
-  if (options_.config_file) return config::LoadConfigFile(*options_.config_file);
-  return config::ParseConfig(config::EmbeddedDefaultYaml(), "embedded default");
+  auto config = options_.config_file
+                    ? config::LoadConfigFile(*options_.config_file)
+                    : config::ParseConfig(config::EmbeddedDefaultYaml(), "embedded default");
+  if (config.ok() && options_.api_key_dir) {
+    // Read again on every reload, so a rotated Secret takes effect with it.
+    if (Status s = config::ApplyKeyDirectory(*options_.api_key_dir, *config); !s.ok()) return s;
+  }
+  return config;
 }
 
 Status Service::ApplyConfig(config::Config config) {

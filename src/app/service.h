@@ -23,7 +23,8 @@ namespace accumulator::app {
 struct ServiceOptions {
   std::optional<std::string> config_file;  // none: the embedded default
   std::string listen = "0.0.0.0:8080";
-  std::optional<std::string> data_dir;  // overrides global.persistence.dir
+  std::optional<std::string> data_dir;     // overrides global.persistence.dir
+  std::optional<std::string> api_key_dir;  // key files, see config::ApplyKeyDirectory
   std::size_t max_body_bytes = std::size_t{16} * 1024 * 1024;
   unsigned threads = 0;  // 0: one per core
   std::string version;

@@ -472,4 +472,38 @@ Result<Config> LoadConfigFile(const std::string& path) {
   return config;
 }
 
+namespace {
+
+// The key in `path`, if the file exists.
+Result<std::optional<std::string>> ReadKeyFile(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return std::optional<std::string>();
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::FailedPrecondition("cannot read key file " + path.string());
+  std::ostringstream text;
+  text << in.rdbuf();
+  std::string key = text.str();
+  while (!key.empty() && (key.back() == '\n' || key.back() == '\r')) key.pop_back();
+  if (key.empty()) return Status::FailedPrecondition("key file " + path.string() + " is empty");
+  return std::optional<std::string>(std::move(key));
+}
+
+}  // namespace
+
+Status ApplyKeyDirectory(const std::string& dir, Config& config) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    return Status::FailedPrecondition("key directory " + dir + " is not a readable directory");
+  }
+  auto admin = ReadKeyFile(std::filesystem::path(dir) / "admin-api-key");
+  if (!admin.ok()) return admin.status();
+  if (*admin) config.admin_api_key = std::move(**admin);
+  for (GroupConfig& group : config.groups) {
+    auto key = ReadKeyFile(std::filesystem::path(dir) / group.name);
+    if (!key.ok()) return key.status();
+    if (*key) group.api_key = std::move(**key);
+  }
+  return Status::Ok();
+}
+
 }  // namespace accumulator::config

@@ -1,6 +1,10 @@
 #include "config/config_loader.h"
 
+#include <filesystem>
+#include <fstream>
+
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 namespace accumulator::config {
 namespace {
@@ -116,6 +120,24 @@ global:
             std::string::npos);
   EXPECT_NE(message.find("global.persistence.fsyncInterval"), std::string::npos);
   EXPECT_NE(message.find("global.persistence.snapshotInterval"), std::string::npos);
+}
+
+TEST(ConfigLoaderTest, KeysComeFromAKeyDirectory) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("ma-keys-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "admin-api-key") << "admin-from-file\n";
+  std::ofstream(dir / "lambda") << "lambda-key";
+  auto config = ParseConfig("metricGroups:\n  lambda: {}\n  open: {}\n", "k.yml");
+  ASSERT_TRUE(config.ok());
+  ASSERT_TRUE(ApplyKeyDirectory(dir.string(), *config).ok());
+  EXPECT_EQ(config->admin_api_key, "admin-from-file");
+  EXPECT_EQ(config->groups[0].api_key, "lambda-key");
+  EXPECT_FALSE(config->groups[1].api_key);  // no file: stays key-less
+  std::ofstream(dir / "open") << "";
+  EXPECT_EQ(ApplyKeyDirectory(dir.string(), *config).code(), StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(ApplyKeyDirectory((dir / "missing").string(), *config).ok());
+  std::filesystem::remove_all(dir);
 }
 
 TEST(ConfigLoaderTest, ListsEveryProblemAtOnceWithLines) {
