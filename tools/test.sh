@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run calls this). Installs what it needs,
-# then: format check, layering check, release build with unit + end-to-end tests,
-# an ASan+UBSan build with the same tests, a TSan build with the concurrency-relevant
-# tests, a short run of every libFuzzer target, and a smoke run of the micro-benchmarks.
+# then: format check, layering check, release build with unit + end-to-end tests, the
+# Helm chart's lint and render tests and the container image's build/run/kube-play
+# checks, an ASan+UBSan build with the same tests, a TSan build with the
+# concurrency-relevant tests, a short run of every libFuzzer target, and a smoke run
+# of the micro-benchmarks.
 # Set MA_TEST_QUICK=1 to skip the sanitizer builds while iterating.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +36,9 @@ ctest --test-dir build -L unit --output-on-failure -j"$jobs"
 
 step "end-to-end tests (release)"
 MA_BINARY="$root/build/metrics-accumulator" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e
+
+step "Helm chart and container image (deploy/test/run.sh)"
+bash deploy/test/run.sh
 
 step "micro-benchmark smoke run"
 ./build/bench/ma_bench --benchmark_min_time=0.01 --benchmark_filter='/(10|100)$' >/dev/null
