@@ -39,7 +39,9 @@ struct DurableStore {
     persist::PersistenceOptions options;
     options.dir = dir;
     options.policy = policy;
-    persistence = std::move(*persist::Persistence::Open(options, store, clock));
+    auto opened = persist::Persistence::Open(options, store, clock);
+    if (!opened.ok()) std::abort();
+    persistence = std::move(opened).value();
     store.Configure({{"g", 100'000'000, std::chrono::seconds(3600)}});
     store.SetJournal(persistence.get());
   }

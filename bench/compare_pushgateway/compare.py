@@ -1,0 +1,293 @@
+#!/usr/bin/python3
+"""Side-by-side benchmark: metrics-accumulator against Debian's prometheus-pushgateway.
+
+Starts both on 127.0.0.1, runs the same loads against each (alternating), and prints a
+Markdown table with both figures and their ratio; --write-docs puts it into
+docs/performance.md. Bounded: every wrk run lasts --seconds, every preload has a
+deadline, and both servers are stopped by PID at the end (also on errors).
+
+Usage: bench/compare_pushgateway/run.sh [--seconds N] [--max-series N] [--write-docs]
+"""
+import argparse
+import http.client
+import os
+import pathlib
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = pathlib.Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+BINARY = pathlib.Path(os.environ.get("MA_BINARY", REPO / "build" / "metrics-accumulator"))
+PUSH_PATH = "/metrics/job/bench/instance/wrk"
+CONFIG = """
+global:
+  seriesTtl: 0
+metricGroups:
+  default:
+    name: default
+    maxTimeSeries: 5000000
+    displayMetrics: true
+"""
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Target:
+    def __init__(self, name, argv, port, workdir):
+        self.name, self.port = name, port
+        self.log = open(workdir / f"{name}.log", "wb")
+        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, cwd=workdir)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if self.request("GET", "/-/ready")[0] == 200:
+                    return
+            except OSError:
+                pass
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{name} exited: see {self.log.name}")
+            time.sleep(0.05)
+        raise RuntimeError(f"{name} did not become ready")
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def request(self, method, path, body=None, headers=None, timeout=600):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            resp = conn.getresponse()
+            data = resp.read()
+            return resp.status, data
+        finally:
+            conn.close()
+
+    def rss_bytes(self):
+        for line in pathlib.Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        return 0
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+def start_accumulator(workdir, data_dir=None, fsync="always"):
+    cfg = workdir / "accumulator.yml"
+    text = CONFIG
+    if data_dir:
+        text = text.replace("global:\n", f"global:\n  persistence: {{dir: {data_dir}, fsync: {fsync}}}\n")
+    cfg.write_text(text)
+    port = free_port()
+    return Target("metrics-accumulator", [str(BINARY), "--config-file", str(cfg), "--listen",
+                                          f"127.0.0.1:{port}", "--log-level", "warn"], port, workdir)
+
+
+def start_pushgateway(workdir):
+    port = free_port()
+    # Debian's default persists to /var/lib/prometheus; the upstream default (and a fair
+    # comparison with our in-memory mode) keeps metrics in memory only.
+    return Target("pushgateway", ["prometheus-pushgateway", f"--web.listen-address=127.0.0.1:{port}",
+                                  "--persistence.file=", "--log.level=warn"], port, workdir)
+
+
+def wrk(target, script, seconds, connections, series=10):
+    env = dict(os.environ, SERIES=str(series), PUSH_PATH=PUSH_PATH)
+    threads = min(2, connections)
+    out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s",
+                          "--timeout", "10s", "-s", str(HERE / script), target.url],
+                         env=env, capture_output=True, text=True, timeout=seconds + 60).stdout
+    m = re.search(r"RESULT requests=(\d+) duration_us=(\d+) p99_us=(\d+) non2xx=(\d+) errors=(\d+)", out)
+    if not m:
+        raise RuntimeError("wrk printed no result:\n" + out)
+    requests, duration, p99, non2xx, errors = map(int, m.groups())
+    ok = requests - non2xx
+    return {"rate": ok / (duration / 1e6), "p99_ms": p99 / 1000, "refused": non2xx, "errors": errors}
+
+
+def body(series, offset, prefix="preload"):
+    lines = [f"# TYPE {prefix}_total counter"]
+    lines += [f'{prefix}_total{{series="{i}"}} 1' for i in range(offset, offset + series)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def preload(target, total, deadline_s, chunk=10_000):
+    """Stores `total` distinct series in groups of `chunk`; None if it missed the deadline."""
+    start = time.monotonic()
+    for n in range(0, total, chunk):
+        if time.monotonic() - start > deadline_s:
+            return None
+        status, data = target.request("PUT", f"/metrics/job/preload/instance/{n // chunk}",
+                                      body(chunk, n), {"Content-Type": "text/plain"})
+        if status >= 300:
+            raise RuntimeError(f"{target.name} refused preload: {status} {data[:200]!r}")
+    return time.monotonic() - start
+
+
+def scrape(target):
+    start = time.monotonic()
+    status, data = target.request("GET", "/metrics", headers={"Accept": "text/plain"})
+    elapsed = time.monotonic() - start
+    assert status == 200, status
+    return elapsed, len(data)
+
+
+def fmt(v, unit=""):
+    if v is None:
+        return "n/a"
+    if isinstance(v, str):
+        return v
+    if v >= 100:
+        return f"{v:,.0f}{unit}"
+    return f"{v:.3g}{unit}"
+
+
+def ratio(ours, theirs, higher_is_better=True):
+    if ours is None or theirs is None or ours == 0 or theirs == 0:
+        return "n/a"
+    return f"{(ours / theirs if higher_is_better else theirs / ours):.1f}x"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=int, default=10, help="length of each wrk run")
+    ap.add_argument("--max-series", type=int, default=1_000_000)
+    ap.add_argument("--preload-deadline", type=int, default=600,
+                    help="seconds a server may take to store the preloaded series")
+    ap.add_argument("--write-docs", action="store_true")
+    args = ap.parse_args()
+    if not BINARY.exists():
+        sys.exit(f"build the release binary first: {BINARY}")
+    work = pathlib.Path(tempfile.mkdtemp(prefix="ma-compare-"))
+    rows = []  # (measure, ours, theirs, ratio)
+    running = []
+
+    def both(fn):
+        """Runs fn(target) against a fresh pair of servers, ours first then theirs."""
+        results = []
+        for start in (start_accumulator, start_pushgateway):
+            t = start(work)
+            running.append(t)
+            try:
+                results.append(fn(t))
+            finally:
+                t.stop()
+                running.remove(t)
+        return results
+
+    try:
+        s = args.seconds
+        # Ceiling: the cheapest request each answers.
+        ours, theirs = both(lambda t: wrk(t, "trivial.lua", s, 64))
+        rows.append(("GET /-/healthy, 64 conns (req/s)", ours["rate"], theirs["rate"],
+                     ratio(ours["rate"], theirs["rate"])))
+        trivial_ours = ours["rate"]
+        for series in (10, 100):
+            for conns in (8, 64):
+                ours, theirs = both(lambda t: wrk(t, "push.lua", s, conns, series))
+                rows.append((f"push {series}-series body, {conns} conns (req/s)", ours["rate"],
+                             theirs["rate"], ratio(ours["rate"], theirs["rate"])))
+                rows.append((f"push {series}-series body, {conns} conns (p99 ms)", ours["p99_ms"],
+                             theirs["p99_ms"], ratio(ours["p99_ms"], theirs["p99_ms"], False)))
+        push_10_64 = rows[3][1]
+        rows.append(("push 10-series/64 conns as share of our GET /-/healthy",
+                     f"{100 * push_10_64 / trivial_ours:.0f}%", "", ""))
+
+        empty_rate = None
+        for stored in sorted({0, 100_000, args.max_series}):
+            def run(t, stored=stored):
+                loaded = preload(t, stored, args.preload_deadline) if stored else 0
+                if loaded is None:
+                    return None
+                return wrk(t, "push.lua", s, 64, 10)["rate"]
+            ours, theirs = both(run)
+            if stored == 0:
+                empty_rate = ours
+            rows.append((f"push 10-series, 64 conns, {stored:,} series stored (req/s)", ours, theirs,
+                         ratio(ours, theirs)))
+        rows.append((f"push rate with {args.max_series:,} stored / empty store",
+                     f"{100 * rows[-1][1] / empty_rate:.0f}%" if rows[-1][1] else "n/a", "", ""))
+
+        for stored in sorted({10_000, 100_000, args.max_series}):
+            def run(t, stored=stored):
+                if preload(t, stored, args.preload_deadline) is None:
+                    return None, None, None
+                base = t.rss_bytes()
+                elapsed, size = min(scrape(t) for _ in range(3))
+                return elapsed, size, base
+            (ot, osz, orss), (tt, tsz, trss) = both(run)
+            rows.append((f"scrape {stored:,} series (s)", ot, tt, ratio(ot, tt, False)))
+            rows.append((f"scrape {stored:,} series (bytes)", osz, tsz, ""))
+            if stored == args.max_series:
+                per_o = orss / stored if orss else None
+                per_t = trss / stored if trss else None
+                rows.append((f"RSS per series at {stored:,} (bytes)", per_o, per_t,
+                             ratio(per_o, per_t, False)))
+
+        # Durability's price: ours with fsync=always against ours in memory.
+        data = work / "data"
+        t = start_accumulator(work, data_dir=data)
+        running.append(t)
+        durable = wrk(t, "push.lua", s, 64, 10)["rate"]
+        t.stop()
+        running.remove(t)
+        t = start_accumulator(work, data_dir=data, fsync="interval")
+        running.append(t)
+        interval = wrk(t, "push.lua", s, 64, 10)["rate"]
+        t.stop()
+        running.remove(t)
+        rows.append(("push 10-series, 64 conns, fsync=always (req/s)", durable, "", ""))
+        rows.append(("push 10-series, 64 conns, fsync=interval (req/s)", interval, "", ""))
+        rows.append(("fsync=always / in-memory", f"{100 * durable / push_10_64:.0f}%", "", ""))
+    finally:
+        for t in running:
+            t.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+    version = subprocess.run([str(BINARY), "--version"], capture_output=True, text=True).stdout.strip()
+    pgw = subprocess.run(["prometheus-pushgateway", "--version"], capture_output=True,
+                         text=True).stderr.splitlines()[0]
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    header = (f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores ({cpu}), "
+              f"Linux {platform.release()}, loopback, wrk 4.1.0, {args.seconds} s per run; "
+              f"{version} (release build) against {pgw}.")
+    table = ["| measure | metrics-accumulator | Pushgateway | ratio |", "|---|---:|---:|---:|"]
+    for name, ours, theirs, r in rows:
+        table.append(f"| {name} | {fmt(ours)} | {fmt(theirs)} | {r} |")
+    text = header + "\n\n" + "\n".join(table) + "\n"
+    print(text)
+    if args.write_docs:
+        doc = REPO / "docs" / "performance.md"
+        content = doc.read_text()
+        begin, end = "<!-- compare_pushgateway:begin -->", "<!-- compare_pushgateway:end -->"
+        block = f"{begin}\n{text}{end}"
+        if begin in content:
+            content = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: block, content,
+                             flags=re.S)
+        else:
+            content += "\n## Side by side with the Pushgateway\n\n`bench/compare_pushgateway/run.sh`\n\n" + block + "\n"
+        doc.write_text(content)
+        print(f"written to {doc}")
+
+
+if __name__ == "__main__":
+    main()
