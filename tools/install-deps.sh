@@ -14,6 +14,7 @@ build_packages=(
   libprotobuf-dev protobuf-compiler  # protobuf-delimited pushes (client_golang's format)
   nlohmann-json3-dev    # JSON pushes (/api/v1/metrics)
   libre2-dev            # PromQL regex matchers in linear time (DELETE /api/v1/series)
+  libssl-dev            # HTTPS (--tls-cert-file), via Asio's SSL stream
 )
 test_packages=(
   libgtest-dev libgmock-dev   # unit tests
@@ -26,6 +27,7 @@ test_packages=(
   clang-format                # format check
   clang libclang-rt-14-dev    # libFuzzer targets (fuzz/)
   curl                        # README examples
+  openssl                     # self-signed certificates for the TLS tests
   unzip                       # helm and kubectl come zipped inside an npm package
   buildah podman runc mmdebstrap  # image build and run, kube play (deploy/test/run.sh)
 )

@@ -28,6 +28,9 @@ Flags:
                          Without it, an embedded default serves one key-less
                          group "default".
   --listen=HOST:PORT     Address to serve on (default 0.0.0.0:8080).
+  --tls-cert-file=FILE   Serve HTTPS with this PEM certificate chain ...
+  --tls-key-file=FILE    ... and this PEM private key. Both are read again on
+                         SIGHUP, so a renewed certificate needs no restart.
   --api-key-dir=DIR      Read keys from files: DIR/<group name> is that group's
                          API key, DIR/admin-api-key the admin key (e.g. a
                          mounted Kubernetes Secret). Re-read on reload.
@@ -42,7 +45,8 @@ Flags:
   --version              Print the version and exit.
   --help                 Print this help and exit.
 
-Signals: SIGHUP reloads the configuration; SIGTERM and SIGINT stop cleanly.
+Signals: SIGHUP reloads the configuration (and the TLS certificate); SIGTERM and
+SIGINT stop cleanly.
 )";
 
 struct Flags {
@@ -94,6 +98,10 @@ std::optional<Flags> ParseFlags(int argc, char** argv, int& exit_code) {
         return std::nullopt;
       }
       flags.service.data_dir = *v;
+    } else if (name == "--tls-cert-file" || name == "--tls-key-file") {
+      auto v = need_value();
+      if (!v) return std::nullopt;
+      (name == "--tls-cert-file" ? flags.service.tls_cert_file : flags.service.tls_key_file) = *v;
     } else if (name == "--api-key-dir") {
       auto v = need_value();
       if (!v) return std::nullopt;
@@ -124,6 +132,11 @@ std::optional<Flags> ParseFlags(int argc, char** argv, int& exit_code) {
       std::cerr << "metrics-accumulator: unknown flag \"" << arg << "\" (see --help)\n";
       return std::nullopt;
     }
+  }
+  if (flags.service.tls_cert_file.empty() != flags.service.tls_key_file.empty()) {
+    std::cerr << "metrics-accumulator: --tls-cert-file and --tls-key-file go together\n";
+    exit_code = 2;
+    return std::nullopt;
   }
   exit_code = 0;
   return flags;

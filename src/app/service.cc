@@ -164,6 +164,8 @@ Status Service::Start() {
   http::ServerOptions server_options;
   server_options.listen = options_.listen;
   server_options.max_body_bytes = options_.max_body_bytes;
+  server_options.tls_cert_file = options_.tls_cert_file;
+  server_options.tls_key_file = options_.tls_key_file;
   server_ = std::make_unique<http::Server>(
       server_options, [this](const http::Request& r) { return api_->Handle(r); });
   // Listening before recovery lets probes see the process live (and not yet ready).
@@ -226,7 +228,8 @@ Status Service::Start() {
   }
   ready_ = true;
   api_->SetReady(true);
-  log::Info("metrics-accumulator " + options_.version + " listening on " + server_->BoundAddress() +
+  log::Info("metrics-accumulator " + options_.version + " listening on " +
+            (options_.tls_cert_file.empty() ? "" : "https://") + server_->BoundAddress() +
             " with " + std::to_string(groups) + " metric group(s) from " + source);
   return Status::Ok();
 }
@@ -248,6 +251,13 @@ void Service::Stop() {
   log::Info("metrics-accumulator stopped");
 }
 
-Status Service::ReloadFromSignal() { return api_->Reload(); }
+Status Service::ReloadFromSignal() {
+  if (Status s = server_->ReloadTls(); !s.ok()) {
+    log::Error("TLS certificate not reloaded, the previous one stays in use: " + s.message());
+  } else if (!options_.tls_cert_file.empty()) {
+    log::Info("TLS certificate reloaded from " + options_.tls_cert_file);
+  }
+  return api_->Reload();
+}
 
 }  // namespace accumulator::app

@@ -25,6 +25,8 @@ struct ServiceOptions {
   std::string listen = "0.0.0.0:8080";
   std::optional<std::string> data_dir;     // overrides global.persistence.dir
   std::optional<std::string> api_key_dir;  // key files, see config::ApplyKeyDirectory
+  std::string tls_cert_file;               // HTTPS when set, with tls_key_file
+  std::string tls_key_file;
   std::size_t max_body_bytes = std::size_t{16} * 1024 * 1024;
   unsigned threads = 0;  // 0: one per core
   std::string version;

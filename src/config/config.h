@@ -15,6 +15,9 @@ namespace accumulator::config {
 struct GroupConfig {
   std::string name;                    // URL segment: /update/<name>, /metrics/<name>
   std::optional<std::string> api_key;  // required in X-API-KEY when set
+  // When set, reading the group (/metrics/<group>, its part of /metrics, /api/v1/metrics)
+  // needs this key, the group's api_key or the admin key.
+  std::optional<std::string> read_api_key;
   std::size_t max_time_series = 10'000;
   bool display_metrics = false;
   std::optional<CronSchedule> restart_cron;  // the group's, else the global one

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -117,9 +118,26 @@ std::optional<CronSchedule> CronField(const YAML::Node& node, const std::string&
   return *cron;
 }
 
+// A key, or "${NAME}": the value of environment variable NAME, so a Kubernetes Secret
+// exposed as an environment variable never has to be written into the file.
 std::optional<std::string> KeyField(const YAML::Node& node, const std::string& key,
                                     Problems& problems) {
   auto text = Scalar(node, key, problems);
+  if (text && text->size() > 3 && text->starts_with("${") && text->ends_with("}")) {
+    const std::string name = text->substr(2, text->size() - 3);
+    const bool valid_name =
+        std::all_of(name.begin(), name.end(),
+                    [](unsigned char c) { return std::isalnum(c) != 0 || c == '_'; }) &&
+        std::isdigit(static_cast<unsigned char>(name[0])) == 0;
+    if (valid_name) {
+      const char* value = std::getenv(name.c_str());
+      if (value == nullptr || *value == '\0') {
+        problems.Add(node, key, "environment variable " + name + " is not set");
+        return std::nullopt;
+      }
+      return std::string(value);
+    }
+  }
   if (text && text->empty()) {
     problems.Add(node, key, "must not be empty (leave the key out for no key)");
     return std::nullopt;
@@ -241,8 +259,8 @@ void ParseGroup(const std::string& yaml_key, const YAML::Node& node, const Globa
     return;
   }
   CheckKeys(node, where,
-            {"name", "apiKey", "maxTimeSeries", "displayMetrics", "restartCronExpression",
-             "seriesTtl", "serviceDiscoveryLabels"},
+            {"name", "apiKey", "readApiKey", "maxTimeSeries", "displayMetrics",
+             "restartCronExpression", "seriesTtl", "serviceDiscoveryLabels"},
             problems);
   GroupConfig group;
   group.name = yaml_key;  // upstream requires `name`; we fall back to the map key
@@ -256,6 +274,9 @@ void ParseGroup(const std::string& yaml_key, const YAML::Node& node, const Globa
                  "\"" + group.name + "\" must match ^[-a-zA-Z0-9_]+$");
   }
   if (auto n = node["apiKey"]) group.api_key = KeyField(n, where + ".apiKey", problems);
+  if (auto n = node["readApiKey"]) {
+    group.read_api_key = KeyField(n, where + ".readApiKey", problems);
+  }
   if (auto n = node["maxTimeSeries"]) {
     if (auto v = Scalar(n, where + ".maxTimeSeries", problems)) {
       if (auto max = ParsePositiveInteger(*v)) {
@@ -374,7 +395,7 @@ std::string Config::RedactedText() const {
   };
   // Block-style "apiKey: x" values, whatever they are...
   static const std::regex kKeyLine(
-      R"((?:^|\n)[ \t-]*(?:apiKey|adminApiKey)[ \t]*:[ \t]*([^\n#]*))");
+      R"((?:^|\n)[ \t-]*(?:apiKey|adminApiKey|readApiKey)[ \t]*:[ \t]*([^\n#]*))");
   for (auto it = std::sregex_iterator(source_text.begin(), source_text.end(), kKeyLine);
        it != std::sregex_iterator(); ++it) {
     hide(static_cast<std::size_t>(it->position(1)), static_cast<std::size_t>(it->length(1)));
@@ -385,6 +406,7 @@ std::string Config::RedactedText() const {
   if (admin_api_key) keys.push_back(*admin_api_key);
   for (const GroupConfig& g : groups) {
     if (g.api_key) keys.push_back(*g.api_key);
+    if (g.read_api_key) keys.push_back(*g.read_api_key);
   }
   for (const std::string& key : keys) {
     for (std::size_t pos = source_text.find(key); pos != std::string::npos;
@@ -502,6 +524,10 @@ Status ApplyKeyDirectory(const std::string& dir, Config& config) {
     auto key = ReadKeyFile(std::filesystem::path(dir) / group.name);
     if (!key.ok()) return key.status();
     if (*key) group.api_key = std::move(**key);
+    // '.' cannot occur in a group name, so "<group>.read" never names another group.
+    auto read_key = ReadKeyFile(std::filesystem::path(dir) / (group.name + ".read"));
+    if (!read_key.ok()) return read_key.status();
+    if (*read_key) group.read_api_key = std::move(**read_key);
   }
   return Status::Ok();
 }

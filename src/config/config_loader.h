@@ -21,10 +21,11 @@ Result<Config> ParseConfig(std::string_view yaml_text, std::string_view source_n
 // Reads and parses a file; source_path becomes its absolute path.
 Result<Config> LoadConfigFile(const std::string& path);
 
-// Keys kept out of the YAML (a mounted Kubernetes Secret): for every group, the file
-// `dir/<group name>`, and for global.adminApiKey the file `dir/admin-api-key`, if
-// present, set that key (a trailing newline is ignored; a file wins over the YAML).
-// kFailedPrecondition if the directory or a key file cannot be read, or a key is empty.
+// Keys kept out of the YAML (a mounted Kubernetes Secret): for every group, the files
+// `dir/<group name>` (its apiKey) and `dir/<group name>.read` (its readApiKey), and for
+// global.adminApiKey the file `dir/admin-api-key`, if present, set that key (a trailing newline is
+// ignored; a file wins over the YAML). kFailedPrecondition if the directory or a key file cannot be
+// read, or a key is empty.
 Status ApplyKeyDirectory(const std::string& dir, Config& config);
 
 // Durations as Prometheus writes them: "90s", "15m", "1h30m", "2d", "1w"; a bare

@@ -128,16 +128,35 @@ TEST(ConfigLoaderTest, KeysComeFromAKeyDirectory) {
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "admin-api-key") << "admin-from-file\n";
   std::ofstream(dir / "lambda") << "lambda-key";
+  std::ofstream(dir / "lambda.read") << "lambda-read-key\n";
   auto config = ParseConfig("metricGroups:\n  lambda: {}\n  open: {}\n", "k.yml");
   ASSERT_TRUE(config.ok());
   ASSERT_TRUE(ApplyKeyDirectory(dir.string(), *config).ok());
   EXPECT_EQ(config->admin_api_key, "admin-from-file");
   EXPECT_EQ(config->groups[0].api_key, "lambda-key");
+  EXPECT_EQ(config->groups[0].read_api_key, "lambda-read-key");
   EXPECT_FALSE(config->groups[1].api_key);  // no file: stays key-less
   std::ofstream(dir / "open") << "";
   EXPECT_EQ(ApplyKeyDirectory(dir.string(), *config).code(), StatusCode::kFailedPrecondition);
   EXPECT_FALSE(ApplyKeyDirectory((dir / "missing").string(), *config).ok());
   std::filesystem::remove_all(dir);
+}
+
+TEST(ConfigLoaderTest, KeysCanComeFromEnvironmentVariables) {
+  ::setenv("MA_TEST_GROUP_KEY", "from-env", 1);
+  ::unsetenv("MA_TEST_MISSING_KEY");
+  auto config = ParseConfig(
+      "global:\n  adminApiKey: ${MA_TEST_GROUP_KEY}\nmetricGroups:\n"
+      "  a: {apiKey: \"${MA_TEST_GROUP_KEY}\", readApiKey: literal-read}\n",
+      "env.yml");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->admin_api_key, "from-env");
+  EXPECT_EQ(config->groups[0].api_key, "from-env");
+  EXPECT_EQ(config->groups[0].read_api_key, "literal-read");
+  auto missing = ParseConfig("metricGroups:\n  a: {apiKey: \"${MA_TEST_MISSING_KEY}\"}\n", "m.yml");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("environment variable MA_TEST_MISSING_KEY is not set"),
+            std::string::npos);
 }
 
 TEST(ConfigLoaderTest, ListsEveryProblemAtOnceWithLines) {

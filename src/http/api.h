@@ -3,6 +3,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -99,6 +100,15 @@ class Api {
 
 // Compares secrets in time independent of where they differ.
 bool KeysEqual(std::string_view a, std::string_view b);
+
+// The key a request carries: X-API-KEY, else a Bearer token, else the password of basic
+// auth. kUnauthenticated for a malformed basic auth header.
+Result<std::optional<std::string>> PresentedKey(const Request& request);
+
+// Whether the request may read `group` (its readApiKey, if set, guards it; its apiKey
+// and the admin key open it too).
+bool MayRead(const Request& request, const config::GroupConfig& group,
+             const config::Config& config);
 
 // Marks every series of `push` as coming from cumulative writer `writer` (SPEC §2),
 // unless the series names its own writer in the body. kInvalidArgument for an

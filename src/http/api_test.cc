@@ -24,6 +24,10 @@ metricGroups:
   second:
     name: second
     displayMetrics: true
+  private:
+    name: private
+    readApiKey: read-key
+    displayMetrics: true
 )";
 
 std::shared_ptr<const config::Config> Load(std::string_view text) {
@@ -147,7 +151,10 @@ TEST_F(ApiTest, ServiceDiscoveryListsDisplayedGroups) {
             "[{\"targets\":[\"acc.example:8080\"],\"labels\":{\"env\":\"qa\","
             "\"__meta_metrics_path\":\"metrics/default\"}},"
             "{\"targets\":[\"acc.example:8080\"],\"labels\":{"
-            "\"__meta_metrics_path\":\"metrics/second\"}}]");
+            "\"__meta_metrics_path\":\"metrics/second\"}},"
+            // A read-guarded group is still a target; scraping it needs the key.
+            "{\"targets\":[\"acc.example:8080\"],\"labels\":{"
+            "\"__meta_metrics_path\":\"metrics/private\"}}]");
 }
 
 TEST_F(ApiTest, ConfigurationViewsNeverShowKeys) {
@@ -156,6 +163,7 @@ TEST_F(ApiTest, ConfigurationViewsNeverShowKeys) {
     EXPECT_EQ(r.status, 200);
     EXPECT_EQ(r.body.find("secret-1"), std::string::npos) << path;
     EXPECT_EQ(r.body.find("admin-key"), std::string::npos) << path;
+    EXPECT_EQ(r.body.find("read-key"), std::string::npos) << path;
     EXPECT_NE(r.body.find("redacted"), std::string::npos) << path;
   }
 }
@@ -243,6 +251,27 @@ TEST(KeysEqualTest, ComparesWholeKeys) {
   EXPECT_FALSE(KeysEqual("abc", "abd"));
   EXPECT_FALSE(KeysEqual("abc", "abcd"));
   EXPECT_FALSE(KeysEqual("", "a"));
+}
+
+TEST_F(ApiTest, ReadKeyGuardsTheGroupsScrapesAndItsPartOfMetrics) {
+  ASSERT_EQ(Push("private", "private_gauge 7\n", "unused").status, 201);  // key-less pushes
+  ASSERT_EQ(Push("second", "open_gauge 1\n", "unused").status, 201);
+  Response denied = Call("GET", "/metrics/private");
+  EXPECT_EQ(denied.status, 401);
+  EXPECT_EQ(Call("GET", "/metrics/private", "", {{"x-api-key", "wrong"}}).status, 401);
+  EXPECT_EQ(Call("GET", "/metrics/private", "", {{"x-api-key", "read-key"}}).status, 200);
+  EXPECT_EQ(Call("GET", "/metrics/private", "", {{"authorization", "Bearer read-key"}}).status,
+            200);
+  EXPECT_EQ(Call("GET", "/metrics/private", "", {{"x-api-key", "admin-key"}}).status, 200);
+  // /metrics leaves the guarded group out unless the scrape carries its key.
+  const std::string anonymous = Call("GET", "/metrics").body;
+  EXPECT_NE(anonymous.find("open_gauge 1"), std::string::npos);
+  EXPECT_EQ(anonymous.find("private_gauge"), std::string::npos);
+  const std::string with_key =
+      Call("GET", "/metrics", "", {{"authorization", "Bearer read-key"}}).body;
+  EXPECT_NE(with_key.find("private_gauge 7"), std::string::npos);
+  // The key never shows in the configuration page.
+  EXPECT_EQ(Call("GET", "/current-configurations").body.find("read-key"), std::string::npos);
 }
 
 }  // namespace

@@ -29,21 +29,30 @@ bool HasAllLabels(const model::Labels& labels, const model::Labels& wanted) {
 
 }  // namespace
 
+Result<std::optional<std::string>> PresentedKey(const Request& request) {
+  if (const std::string* header = request.Header("x-api-key")) return {*header};
+  const std::string* auth = request.Header("authorization");
+  if (auth == nullptr) return {std::nullopt};
+  std::string_view value = *auth;
+  // Prometheus' scrape `authorization` (Bearer) and the client libraries' basic_auth
+  // handlers, whose password is the key.
+  if (value.size() > 7 && (value.substr(0, 7) == "Bearer " || value.substr(0, 7) == "bearer ")) {
+    return {std::string(value.substr(7))};
+  }
+  if (value.size() > 6 && (value.substr(0, 6) == "Basic " || value.substr(0, 6) == "basic ")) {
+    auto decoded = parse::DecodeBase64(value.substr(6));
+    if (!decoded) return Status::Unauthenticated("malformed basic auth header");
+    const std::size_t colon = decoded->find(':');
+    return {colon == std::string::npos ? *decoded : decoded->substr(colon + 1)};
+  }
+  return {std::nullopt};
+}
+
 Result<const config::GroupConfig*> Api::SelectGroupByKey(const Request& request,
                                                          const config::Config& config) const {
-  std::optional<std::string> key;
-  if (const std::string* header = request.Header("x-api-key")) {
-    key = *header;
-  } else if (const std::string* auth = request.Header("authorization")) {
-    // The Prometheus client libraries' basic_auth handlers: the password is the key.
-    std::string_view value = *auth;
-    if (value.size() > 6 && (value.substr(0, 6) == "Basic " || value.substr(0, 6) == "basic ")) {
-      auto decoded = parse::DecodeBase64(value.substr(6));
-      if (!decoded) return Status::Unauthenticated("malformed basic auth header");
-      const std::size_t colon = decoded->find(':');
-      key = colon == std::string::npos ? *decoded : decoded->substr(colon + 1);
-    }
-  }
+  auto presented = PresentedKey(request);
+  if (!presented.ok()) return presented.status();
+  const std::optional<std::string>& key = *presented;
   if (key) {
     for (const config::GroupConfig& group : config.groups) {
       if (group.api_key && KeysEqual(*key, *group.api_key)) return &group;

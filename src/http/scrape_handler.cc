@@ -42,8 +42,30 @@ Response Api::ScrapeResponse(const Request& request, const std::vector<model::Fa
   return r;
 }
 
+bool MayRead(const Request& request, const config::GroupConfig& group,
+             const config::Config& config) {
+  if (!group.read_api_key) return true;
+  auto key = PresentedKey(request);
+  if (!key.ok() || !*key) return false;
+  const std::string& k = **key;
+  // Every comparison runs, so the time taken does not tell which key came close.
+  const bool read = KeysEqual(k, *group.read_api_key);
+  const bool write = group.api_key && KeysEqual(k, *group.api_key);
+  const bool admin = config.admin_api_key && KeysEqual(k, *config.admin_api_key);
+  return read || write || admin;
+}
+
 Response Api::HandleGroupScrape(const Request& request, std::string_view group) {
   const TimePoint started = clock_.Now();
+  const auto config = config_.Get();
+  if (const config::GroupConfig* g = config->FindGroup(group);
+      g != nullptr && !MayRead(request, *g, *config)) {
+    Response r = Response::Text(401, "reading metric group \"" + g->name +
+                                         "\" needs its readApiKey (X-API-KEY or "
+                                         "Authorization: Bearer)");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return r;
+  }
   auto families = store_.Snapshot(group);
   if (!families.ok())
     return Response::Text(HttpStatusOf(families.status()), families.status().message());
@@ -57,7 +79,8 @@ Response Api::HandleScrapeAll(const Request& request) {
   std::map<std::string, std::set<model::Labels>> seen;
   // Groups in config order: where two disagree, the one listed first wins (SPEC §3.4).
   for (const config::GroupConfig& group : config->groups) {
-    if (!group.display_metrics) continue;
+    // A group with a readApiKey is left out unless the scrape carries its key.
+    if (!group.display_metrics || !MayRead(request, group, *config)) continue;
     auto families = store_.Snapshot(group.name);
     if (!families.ok()) continue;  // dropped by a reload in between
     for (model::Family& family : *families) {

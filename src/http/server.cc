@@ -6,14 +6,17 @@
 
 #include <algorithm>
 #include <cctype>
+#include <mutex>
 #include <optional>
 #include <thread>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/version.hpp>
 
 #include "common/log.h"
@@ -51,8 +54,17 @@ struct Server::Impl {
   Impl(ServerOptions o, Handler h)
       : options(std::move(o)), handler(std::move(h)), acceptor(ioc), work(ioc.get_executor()) {}
 
+  // The TLS context new connections use; replaced whole on a certificate reload, while
+  // connections already open keep the one they started with.
+  std::shared_ptr<asio::ssl::context> TlsContext() {
+    std::lock_guard lock(tls_mu);
+    return tls;
+  }
+
   ServerOptions options;
   Handler handler;
+  std::mutex tls_mu;
+  std::shared_ptr<asio::ssl::context> tls;  // null: plain HTTP
   asio::io_context ioc;
   tcp::acceptor acceptor;
   asio::executor_work_guard<asio::io_context::executor_type> work;
@@ -64,18 +76,38 @@ struct Server::Impl {
 
 namespace {
 
-class Session : public std::enable_shared_from_this<Session> {
+// One connection. `Stream` is beast::tcp_stream (plain HTTP) or an ssl_stream over one.
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(tcp::socket socket, Server::Impl& server) : stream_(std::move(socket)), server_(server) {}
+  Session(Stream stream, Server::Impl& server) : stream_(std::move(stream)), server_(server) {}
 
-  void Start() { ReadHeader(); }
+  void KeepAlive(std::shared_ptr<asio::ssl::context> context) { context_ = std::move(context); }
+
+  void Start() {
+    if constexpr (kTls) {
+      Lowest().expires_after(server_.options.request_timeout);
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (ec) return self->Close();  // not TLS, or a bad client
+                                self->ReadHeader();
+                              });
+    } else {
+      ReadHeader();
+    }
+  }
 
  private:
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+  using std::enable_shared_from_this<Session<Stream>>::shared_from_this;
+
+  beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
+
   void ReadHeader() {
     parser_.emplace();
     parser_->body_limit(server_.options.max_body_bytes);
     parser_->header_limit(static_cast<std::uint32_t>(server_.options.max_header_bytes));
-    stream_.expires_after(server_.options.idle_timeout);
+    Lowest().expires_after(server_.options.idle_timeout);
     bhttp::async_read_header(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
@@ -83,7 +115,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnHeader(beast::error_code ec) {
     if (ec) return OnReadError(ec);
-    stream_.expires_after(server_.options.request_timeout);
+    Lowest().expires_after(server_.options.request_timeout);
     const auto& req = parser_->get();
     // curl waits a second for this before sending bodies over 1 KB (SPEC §3).
     if (beast::iequals(req[bhttp::field::expect], "100-continue") && !parser_->is_done()) {
@@ -110,7 +142,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnReadError(beast::error_code ec) {
     if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
         ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
-        ec == asio::error::eof) {
+        ec == asio::error::eof || ec.category() == asio::error::get_ssl_category()) {
       return Close();
     }
     if (ec == bhttp::error::body_limit) {
@@ -157,7 +189,7 @@ class Session : public std::enable_shared_from_this<Session> {
     const std::size_t length = response.body.size();
     if (!head) res->body() = std::move(response.body);
     res->content_length(length);  // HEAD announces the length it would send
-    stream_.expires_after(server_.options.request_timeout);
+    Lowest().expires_after(server_.options.request_timeout);
     bhttp::async_write(stream_, *res,
                        [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
                          if (ec || !res->keep_alive()) return self->Close();
@@ -167,11 +199,12 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Close() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.socket().close(ec);
+    Lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+    Lowest().socket().close(ec);
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
+  std::shared_ptr<asio::ssl::context> context_;  // the TLS context stream_ refers to
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   Server::Impl& server_;
@@ -187,7 +220,17 @@ void Server::Impl::Accept() {
     } else {
       beast::error_code opt_ec;
       socket.set_option(tcp::no_delay(true), opt_ec);
-      std::make_shared<Session>(std::move(socket), *this)->Start();
+      if (auto context = TlsContext()) {
+        using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+        // The session holds the context it was built with, so a reload cannot free it.
+        auto session = std::make_shared<Session<TlsStream>>(
+            TlsStream(beast::tcp_stream(std::move(socket)), *context), *this);
+        session->KeepAlive(context);
+        session->Start();
+      } else {
+        std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), *this)
+            ->Start();
+      }
     }
     Accept();
   });
@@ -198,7 +241,30 @@ Server::Server(ServerOptions options, Handler handler)
 
 Server::~Server() = default;
 
+Status Server::ReloadTls() {
+  const ServerOptions& o = impl_->options;
+  if (o.tls_cert_file.empty()) return Status::Ok();
+  auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+  context->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                       asio::ssl::context::no_tlsv1_1);
+  beast::error_code ec;
+  context->use_certificate_chain_file(o.tls_cert_file, ec);
+  if (ec) {
+    return Status::FailedPrecondition("cannot use TLS certificate " + o.tls_cert_file + ": " +
+                                      ec.message());
+  }
+  context->use_private_key_file(o.tls_key_file, asio::ssl::context::pem, ec);
+  if (ec) {
+    return Status::FailedPrecondition("cannot use TLS key " + o.tls_key_file + ": " + ec.message());
+  }
+  std::lock_guard lock(impl_->tls_mu);
+  impl_->tls = std::move(context);
+  return Status::Ok();
+}
+
 Status Server::Listen() {
+  if (Status s = ReloadTls(); !s.ok()) return s;
   const std::string& listen = impl_->options.listen;
   const std::size_t colon = listen.rfind(':');
   if (colon == std::string::npos) {

@@ -18,9 +18,12 @@ struct ServerOptions {
   std::size_t max_header_bytes = std::size_t{64} * 1024;
   std::chrono::seconds request_timeout{30};  // to receive one whole request
   std::chrono::seconds idle_timeout{120};    // keep-alive wait for the next request
+  // HTTPS when both are set (PEM files: certificate chain, private key).
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
-// HTTP/1.1 server on Boost.Beast: keep-alive, pipelining, chunked bodies,
+// HTTP/1.1 (optionally over TLS) server on Boost.Beast: keep-alive, pipelining, chunked bodies,
 // Expect: 100-continue, HTTP/1.0, body and header limits, timeouts. An Upgrade: h2c
 // request is answered in HTTP/1.1. This is the only file that knows the HTTP library.
 // Threads are the caller's: each runs Run() until Stop().
@@ -33,8 +36,13 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds and listens. kUnavailable with the reason if the address cannot be used.
+  // Binds and listens (loading the TLS certificate first, if configured). kUnavailable
+  // with the reason if the address cannot be used, kFailedPrecondition if the
+  // certificate or key cannot.
   Status Listen();
+  // Reads the certificate and key again (SIGHUP); new connections use them, open ones
+  // keep theirs. On failure the previous ones stay in use.
+  Status ReloadTls();
   // "host:port" actually bound (useful with port 0).
   std::string BoundAddress() const;
   // Serves until Stop(); call from as many threads as should serve.

@@ -32,7 +32,7 @@ class Server:
         self.port = None
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
-            m = re.search(r"listening on 127\.0\.0\.1:(\d+)", self.log())  # last --listen wins
+            m = re.search(r"listening on (?:https://)?127\.0\.0\.1:(\d+)", self.log())
             if m:
                 self.port = int(m.group(1))
                 return

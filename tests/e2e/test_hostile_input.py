@@ -237,9 +237,11 @@ def server(tmp_path_factory):
     assert s.push("default", SEED, key=None)[0] == 201
     assert s.push("keyed", SEED, key=KEY)[0] == 201
     s.before = state(s)
-    yield s
-    assert state(s) == s.before, "stored state changed"
-    assert s.stop() == 0
+    try:
+        yield s
+        assert state(s) == s.before, "stored state changed"
+    finally:
+        assert s.stop() == 0
 
 
 def state(server):
