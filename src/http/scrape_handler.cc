@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <map>
-#include <set>
 
 #include "common/log.h"
 #include "expose/content_type.h"
@@ -76,7 +75,6 @@ Response Api::HandleScrapeAll(const Request& request) {
   const TimePoint started = clock_.Now();
   const auto config = config_.Get();
   std::map<std::string, model::Family> merged;
-  std::map<std::string, std::set<model::Labels>> seen;
   // Groups in config order: where two disagree, the one listed first wins (SPEC §3.4).
   for (const config::GroupConfig& group : config->groups) {
     // A group with a readApiKey is left out unless the scrape carries its key.
@@ -86,7 +84,6 @@ Response Api::HandleScrapeAll(const Request& request) {
     for (model::Family& family : *families) {
       auto [it, inserted] = merged.try_emplace(family.name);
       if (inserted) {
-        for (const auto& s : family.series) seen[family.name].insert(s.labels);
         it->second = std::move(family);
         continue;
       }
@@ -102,16 +99,24 @@ Response Api::HandleScrapeAll(const Request& request) {
                  ")");
         continue;
       }
-      auto& labels_seen = seen[family.name];
-      for (model::Series& s : family.series) {
-        if (!labels_seen.insert(s.labels).second) {
-          conflict("series " + model::DescribeSeries(family.name, s.labels));
-          continue;
+      // Both are sorted by labels (Snapshot's order): one merge pass finds the series
+      // the earlier group already has, without a set of every label set seen.
+      std::vector<model::Series> both;
+      both.reserve(kept.series.size() + family.series.size());
+      auto k = kept.series.begin();
+      auto f = family.series.begin();
+      while (k != kept.series.end() || f != family.series.end()) {
+        if (f == family.series.end() || (k != kept.series.end() && k->labels < f->labels)) {
+          both.push_back(std::move(*k++));
+        } else if (k == kept.series.end() || f->labels < k->labels) {
+          both.push_back(std::move(*f++));
+        } else {
+          conflict("series " + model::DescribeSeries(family.name, f->labels));
+          both.push_back(std::move(*k++));
+          ++f;
         }
-        kept.series.push_back(std::move(s));
       }
-      std::sort(kept.series.begin(), kept.series.end(),
-                [](const model::Series& a, const model::Series& b) { return a.labels < b.labels; });
+      kept.series = std::move(both);
     }
   }
   // The server's own families are added last, so this scrape's conflicts are counted,

@@ -18,6 +18,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/version.hpp>
+#include <malloc.h>
 
 #include "common/log.h"
 
@@ -30,6 +31,7 @@ namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 
 constexpr std::string_view kServerName = "metrics-accumulator";
+constexpr std::size_t kTrimAfterBytes = std::size_t{8} * 1024 * 1024;
 
 Request ToRequest(bhttp::request<bhttp::string_body>&& in) {
   Request out;
@@ -192,6 +194,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     Lowest().expires_after(server_.options.request_timeout);
     bhttp::async_write(stream_, *res,
                        [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+                         if (res->body().size() >= kTrimAfterBytes) {
+                           // A large scrape leaves tens of MB free in malloc's arenas;
+                           // give them back so RSS reflects what is stored.
+                           std::string().swap(res->body());
+                           malloc_trim(0);
+                         }
                          if (ec || !res->keep_alive()) return self->Close();
                          self->ReadHeader();
                        });
