@@ -17,6 +17,7 @@ enum class StatusCode {
   kConflict,            // type or bucket bounds disagree with stored data
   kPayloadTooLarge,     // body over the limit
   kResourceExhausted,   // a series limit would be exceeded
+  kRateLimited,         // more pushes per second than the group allows
   kFailedPrecondition,  // e.g. a configuration that cannot be loaded
   kUnsupportedMedia,    // content type or encoding we do not read
   kUnavailable,         // not ready, shutting down, disk trouble
@@ -43,6 +44,7 @@ class [[nodiscard]] Status {
   static Status ResourceExhausted(std::string m) {
     return {StatusCode::kResourceExhausted, std::move(m)};
   }
+  static Status RateLimited(std::string m) { return {StatusCode::kRateLimited, std::move(m)}; }
   static Status FailedPrecondition(std::string m) {
     return {StatusCode::kFailedPrecondition, std::move(m)};
   }

@@ -22,6 +22,7 @@ struct GroupConfig {
   bool display_metrics = false;
   std::optional<CronSchedule> restart_cron;  // the group's, else the global one
   std::chrono::seconds series_ttl{3600};     // 0: never expire
+  double push_rate_limit = 0;                // pushes per second; 0: unlimited
   std::vector<std::pair<std::string, std::string>> service_discovery_labels;
 };
 

@@ -148,7 +148,22 @@ std::optional<std::string> KeyField(const YAML::Node& node, const std::string& k
 struct GlobalDefaults {
   std::optional<CronSchedule> restart_cron;
   std::chrono::seconds series_ttl{3600};
+  double push_rate_limit = 0;
 };
+
+// A positive number of pushes per second ("50", "0.5").
+std::optional<double> RateField(const YAML::Node& node, const std::string& key,
+                                Problems& problems) {
+  auto text = Scalar(node, key, problems);
+  if (!text) return std::nullopt;
+  double rate = 0;
+  const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), rate);
+  if (ec != std::errc() || end != text->data() + text->size() || !(rate > 0) || rate > 1e9) {
+    problems.Add(node, key, "\"" + *text + "\" must be a positive number of pushes per second");
+    return std::nullopt;
+  }
+  return rate;
+}
 
 void ParseGlobal(const YAML::Node& global, Config& config, GlobalDefaults& defaults,
                  bool& default_group_explicit, Problems& problems) {
@@ -157,14 +172,17 @@ void ParseGlobal(const YAML::Node& global, Config& config, GlobalDefaults& defau
     return;
   }
   CheckKeys(global, "global",
-            {"hostAddress", "restartCronExpression", "seriesTtl", "defaultGroup", "adminApiKey",
-             "idempotencyWindow", "persistence", "jsonRecordLabels"},
+            {"hostAddress", "restartCronExpression", "seriesTtl", "pushRateLimit", "defaultGroup",
+             "adminApiKey", "idempotencyWindow", "persistence", "jsonRecordLabels"},
             problems);
   if (auto n = global["hostAddress"]) {
     if (auto v = Scalar(n, "global.hostAddress", problems)) config.host_address = *v;
   }
   if (auto n = global["restartCronExpression"]) {
     defaults.restart_cron = CronField(n, "global.restartCronExpression", problems);
+  }
+  if (auto n = global["pushRateLimit"]) {
+    if (auto r = RateField(n, "global.pushRateLimit", problems)) defaults.push_rate_limit = *r;
   }
   if (auto n = global["seriesTtl"]) {
     if (auto d = DurationField(n, "global.seriesTtl", problems)) defaults.series_ttl = *d;
@@ -260,12 +278,16 @@ void ParseGroup(const std::string& yaml_key, const YAML::Node& node, const Globa
   }
   CheckKeys(node, where,
             {"name", "apiKey", "readApiKey", "maxTimeSeries", "displayMetrics",
-             "restartCronExpression", "seriesTtl", "serviceDiscoveryLabels"},
+             "restartCronExpression", "seriesTtl", "pushRateLimit", "serviceDiscoveryLabels"},
             problems);
   GroupConfig group;
   group.name = yaml_key;  // upstream requires `name`; we fall back to the map key
   group.restart_cron = defaults.restart_cron;
   group.series_ttl = defaults.series_ttl;
+  group.push_rate_limit = defaults.push_rate_limit;
+  if (auto n = node["pushRateLimit"]) {
+    if (auto r = RateField(n, where + ".pushRateLimit", problems)) group.push_rate_limit = *r;
+  }
   if (auto n = node["name"]) {
     if (auto v = Scalar(n, where + ".name", problems)) group.name = *v;
   }

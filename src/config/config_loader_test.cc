@@ -159,6 +159,17 @@ TEST(ConfigLoaderTest, KeysCanComeFromEnvironmentVariables) {
             std::string::npos);
 }
 
+TEST(ConfigLoaderTest, PushRateLimitsHaveAGlobalDefault) {
+  auto config = ParseConfig(
+      "global:\n  pushRateLimit: 50\nmetricGroups:\n  a: {}\n  b: {pushRateLimit: 0.5}\n", "r.yml");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->groups[0].push_rate_limit, 50);
+  EXPECT_EQ(config->groups[1].push_rate_limit, 0.5);
+  auto bad = ParseConfig("metricGroups:\n  a: {pushRateLimit: -1}\n", "r.yml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("pushRateLimit"), std::string::npos);
+}
+
 TEST(ConfigLoaderTest, ListsEveryProblemAtOnceWithLines) {
   auto config = ParseConfig(R"(global:
   hostAdress: x

@@ -12,6 +12,7 @@
 #include "common/status.h"
 #include "config/config_holder.h"
 #include "http/api_stats.h"
+#include "http/rate_limiter.h"
 #include "http/request.h"
 #include "parse/limits.h"
 #include "store/idempotency.h"
@@ -95,6 +96,7 @@ class Api {
   ApiStats& stats_;
   ReloadFunction reload_;
   ApiOptions options_;
+  PushRateLimiter rate_limiter_{clock_};
   std::atomic<bool> ready_{false};
 };
 

@@ -1,6 +1,8 @@
 // POST /update/{group}: the upstream push endpoint (SPEC §3.1), and the body decoding
 // shared by every push endpoint.
 
+#include <cstdio>
+
 #include "common/log.h"
 #include "expose/content_type.h"
 #include "http/api.h"
@@ -37,6 +39,15 @@ Result<model::Push> Api::ParsePushBody(const Request& request) const {
 Response Api::Idempotent(const Request& request, const config::GroupConfig& group,
                          const config::Config& config, int success_answer,
                          const TaggedApply& apply) {
+  if (group.push_rate_limit > 0 && !rate_limiter_.Allow(group.name, group.push_rate_limit)) {
+    char rate[32];
+    std::snprintf(rate, sizeof rate, "%g", group.push_rate_limit);
+    Response r = CountedRejection(
+        &group, Status::RateLimited("metric group \"" + group.name + "\" accepts at most " + rate +
+                                    " push(es) per second (pushRateLimit); retry later"));
+    r.headers.emplace_back("Retry-After", "1");
+    return r;
+  }
   const std::string* key = request.Header("idempotency-key");
   if (key == nullptr) return apply(store::PushTag{});
   constexpr std::size_t kMaxKeyLength = 256;

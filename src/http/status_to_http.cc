@@ -22,6 +22,8 @@ int HttpStatusOf(const Status& status) {
       return 417;  // upstream's answer to a bad reload
     case StatusCode::kResourceExhausted:
       return 422;
+    case StatusCode::kRateLimited:
+      return 429;
     case StatusCode::kUnavailable:
       return 503;
     case StatusCode::kInternal:
@@ -50,6 +52,8 @@ const char* ReasonOf(const Status& status) {
       return "failed_precondition";
     case StatusCode::kResourceExhausted:
       return "series_limit";
+    case StatusCode::kRateLimited:
+      return "rate_limited";
     case StatusCode::kUnavailable:
       return "unavailable";
     case StatusCode::kInternal:
