@@ -1,9 +1,12 @@
-// Cost of applying pushes to the store (merge) and of snapshotting it (scrape copy).
+// Cost of applying pushes to the store (merge), of snapshotting it (a copy), of a
+// scrape straight from it (visit + write), and the heap it takes per series.
 #include <string>
 
 #include <benchmark/benchmark.h>
+#include <malloc.h>
 
 #include "common/clock.h"
+#include "expose/writer.h"
 #include "store/series_store.h"
 
 namespace {
@@ -51,5 +54,58 @@ void BM_Snapshot(benchmark::State& state) {
       static_cast<double>(state.iterations() * state.range(0)), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_Snapshot)->Arg(10'000)->Arg(100'000);
+
+// What a scrape of one big family costs: every series visited under the shard lock
+// and written as text, into a buffer sized by the previous scrape (as the server does).
+void BM_StreamScrape(benchmark::State& state) {
+  accumulator::SystemClock clock;
+  accumulator::store::SeriesStore store(clock);
+  store.Configure({{"g", 10'000'000, std::chrono::seconds(3600)}});
+  const int total = static_cast<int>(state.range(0));
+  for (int i = 0; i < total; i += 1000) (void)store.Apply("g", MakePush(1000, i));
+  const auto families = *store.Families("g");
+  std::size_t bytes = 0;
+  std::size_t hint = 0;
+  for (auto _ : state) {
+    std::string out;
+    out.reserve(hint);
+    accumulator::expose::ExpositionWriter writer(accumulator::expose::ScrapeFormat::kText, out);
+    for (const auto& family : families) {
+      writer.BeginFamily(family.name, family.type, family.help);
+      store.VisitFamily("g", family.name, family.type,
+                        [&](auto labels, const auto& value) { writer.AddSeries(labels, value); });
+    }
+    hint = out.size();
+    bytes += out.size();
+    benchmark::DoNotOptimize(out);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+  state.counters["series/s"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * state.range(0)), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_StreamScrape)
+    ->Arg(10'000)
+    ->Arg(100'000)
+    ->Arg(1'000'000)
+    ->Unit(benchmark::kMillisecond);
+
+// Heap bytes per stored series (malloc's own count, so allocator overhead included),
+// for counters with two labels as MakePush builds them.
+void BM_HeapPerSeries(benchmark::State& state) {
+  const int total = static_cast<int>(state.range(0));
+  double per_series = 0;
+  for (auto _ : state) {
+    const std::size_t before = mallinfo2().uordblks;
+    {
+      accumulator::SystemClock clock;
+      accumulator::store::SeriesStore store(clock);
+      store.Configure({{"g", 10'000'000, std::chrono::seconds(3600)}});
+      for (int i = 0; i < total; i += 1000) (void)store.Apply("g", MakePush(1000, i));
+      per_series = static_cast<double>(mallinfo2().uordblks - before) / total;
+    }
+  }
+  state.counters["bytes/series"] = per_series;
+}
+BENCHMARK(BM_HeapPerSeries)->Arg(1'000'000)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -15,6 +15,7 @@ build_packages=(
   nlohmann-json3-dev    # JSON pushes (/api/v1/metrics)
   libre2-dev            # PromQL regex matchers in linear time (DELETE /api/v1/series)
   libssl-dev            # HTTPS (--tls-cert-file), via Asio's SSL stream
+  libabsl-dev           # absl::btree_map: the store's per-family series index (docs/decisions/0011)
 )
 test_packages=(
   libgtest-dev libgmock-dev   # unit tests

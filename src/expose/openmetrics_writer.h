@@ -7,9 +7,7 @@
 
 namespace accumulator::expose {
 
-// Appends `families` in OpenMetrics text 1.0, ending with "# EOF". Counters stored as
-// `x_total` become family `x` with sample `x_total`; info `x_info` becomes family `x`.
-// Untyped families are written as `unknown`.
+// Appends `families` in OpenMetrics text 1.0, ending with "# EOF". See ExpositionWriter.
 void WriteOpenMetrics(const std::vector<model::Family>& families, std::string& out);
 
 }  // namespace accumulator::expose

@@ -11,6 +11,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "config/config_holder.h"
+#include "expose/writer.h"
 #include "http/api_stats.h"
 #include "http/rate_limiter.h"
 #include "http/request.h"
@@ -73,9 +74,16 @@ class Api {
   Response HandleCurrentConfiguration();
   Response HandleStatusPage();
 
-  // Scrape body for `families`, gzip and content type negotiated from the request.
-  Response ScrapeResponse(const Request& request, const std::vector<model::Family>& families,
-                          TimePoint started);
+  // A scrape body written by `write`, in the format the request accepts, gzipped if
+  // it accepts that.
+  using ExpositionFunction = std::function<void(expose::ExpositionWriter&)>;
+  // `size_hint` (may be null) holds the size of the previous such body, to size the
+  // buffer once instead of growing (and copying) it step by step.
+  Response ScrapeResponse(const Request& request, const ExpositionFunction& write,
+                          TimePoint started, std::atomic<std::size_t>* size_hint = nullptr);
+  // Writes the group's family `info` straight from the store.
+  void StreamFamily(std::string_view group, const store::FamilyInfo& info,
+                    expose::ExpositionWriter& writer) const;
   std::vector<model::Family> SelfMetrics(const config::Config& config) const;
   // 401 unless the request carries global.adminApiKey (when one is configured).
   Status CheckAdminKey(const Request& request, const config::Config& config) const;
@@ -98,6 +106,7 @@ class Api {
   ApiOptions options_;
   PushRateLimiter rate_limiter_{clock_};
   std::atomic<bool> ready_{false};
+  std::atomic<std::size_t> scrape_all_bytes_{0};  // size of the last /metrics body
 };
 
 // Compares secrets in time independent of where they differ.

@@ -1,12 +1,14 @@
 // GET /metrics and GET /metrics/{group} (SPEC §3.1, §3.4).
 
+#include <algorithm>
 #include <chrono>
+#include <functional>
 #include <map>
+#include <optional>
 
 #include "common/log.h"
 #include "expose/content_type.h"
-#include "expose/openmetrics_writer.h"
-#include "expose/text_writer.h"
+#include "expose/writer.h"
 #include "http/api.h"
 #include "http/gzip.h"
 #include "http/status_to_http.h"
@@ -18,19 +20,41 @@ model::Series Sample(model::Labels labels, double value) {
   return model::Series{std::move(labels), model::ScalarValue{value}, {}};
 }
 
+// Adds `series` to `kept`, both sorted by labels (the store's order), in one merge
+// pass; a series `kept` already has stays, and `on_conflict` hears of the other.
+void MergeSeries(model::Family& kept, std::vector<model::Series> series,
+                 const std::function<void(const model::Labels&)>& on_conflict) {
+  std::vector<model::Series> both;
+  both.reserve(kept.series.size() + series.size());
+  auto k = kept.series.begin();
+  auto f = series.begin();
+  while (k != kept.series.end() || f != series.end()) {
+    if (f == series.end() || (k != kept.series.end() && k->labels < f->labels)) {
+      both.push_back(std::move(*k++));
+    } else if (k == kept.series.end() || f->labels < k->labels) {
+      both.push_back(std::move(*f++));
+    } else {
+      on_conflict(f->labels);
+      both.push_back(std::move(*k++));
+      ++f;
+    }
+  }
+  kept.series = std::move(both);
+}
+
 }  // namespace
 
-Response Api::ScrapeResponse(const Request& request, const std::vector<model::Family>& families,
-                             TimePoint started) {
+Response Api::ScrapeResponse(const Request& request, const ExpositionFunction& write,
+                             TimePoint started, std::atomic<std::size_t>* size_hint) {
   Response r;
+  if (size_hint != nullptr) r.body.reserve(size_hint->load(std::memory_order_relaxed) / 16 * 17);
   const std::string* accept = request.Header("accept");
   const auto format = expose::NegotiateScrapeFormat(accept != nullptr ? *accept : "");
   r.content_type = std::string(expose::ContentTypeOf(format));
-  if (format == expose::ScrapeFormat::kOpenMetrics) {
-    expose::WriteOpenMetrics(families, r.body);
-  } else {
-    expose::WriteText(families, r.body);
-  }
+  expose::ExpositionWriter writer(format, r.body);
+  write(writer);
+  writer.Finish();
+  if (size_hint != nullptr) size_hint->store(r.body.size(), std::memory_order_relaxed);
   const std::string* accept_encoding = request.Header("accept-encoding");
   if (accept_encoding != nullptr && AcceptsGzip(*accept_encoding)) {
     r.body = GzipCompress(r.body);
@@ -39,6 +63,15 @@ Response Api::ScrapeResponse(const Request& request, const std::vector<model::Fa
   r.headers.emplace_back("Vary", "Accept, Accept-Encoding");
   stats_.CountScrape(std::chrono::duration<double>(clock_.Now() - started).count());
   return r;
+}
+
+void Api::StreamFamily(std::string_view group, const store::FamilyInfo& info,
+                       expose::ExpositionWriter& writer) const {
+  writer.BeginFamily(info.name, info.type, info.help);
+  store_.VisitFamily(group, info.name, info.type,
+                     [&](std::span<const model::LabelRef> labels, const model::Value& value) {
+                       writer.AddSeries(labels, value);
+                     });
 }
 
 bool MayRead(const Request& request, const config::GroupConfig& group,
@@ -65,74 +98,99 @@ Response Api::HandleGroupScrape(const Request& request, std::string_view group) 
     r.headers.emplace_back("WWW-Authenticate", "Bearer");
     return r;
   }
-  auto families = store_.Snapshot(group);
+  auto families = store_.Families(group);
   if (!families.ok())
     return Response::Text(HttpStatusOf(families.status()), families.status().message());
-  return ScrapeResponse(request, *families, started);
+  return ScrapeResponse(
+      request,
+      [&](expose::ExpositionWriter& writer) {
+        for (const store::FamilyInfo& info : *families) StreamFamily(group, info, writer);
+      },
+      started);
 }
 
 Response Api::HandleScrapeAll(const Request& request) {
   const TimePoint started = clock_.Now();
   const auto config = config_.Get();
-  std::map<std::string, model::Family> merged;
-  // Groups in config order: where two disagree, the one listed first wins (SPEC §3.4).
+  // Every family name that /metrics may show, with the groups that hold it in config
+  // order (where two disagree, the one listed first wins, SPEC §3.4).
+  struct Source {
+    const std::string* group;
+    store::FamilyInfo info;
+  };
+  struct Entry {
+    std::vector<Source> pushed;
+    std::optional<model::Family> merged;  // when several groups hold the family
+    const model::Family* own = nullptr;   // the server's own family of this name
+  };
+  std::map<std::string, Entry, std::less<>> plan;
   for (const config::GroupConfig& group : config->groups) {
     // A group with a readApiKey is left out unless the scrape carries its key.
     if (!group.display_metrics || !MayRead(request, group, *config)) continue;
-    auto families = store_.Snapshot(group.name);
+    auto families = store_.Families(group.name);
     if (!families.ok()) continue;  // dropped by a reload in between
-    for (model::Family& family : *families) {
-      auto [it, inserted] = merged.try_emplace(family.name);
-      if (inserted) {
-        it->second = std::move(family);
-        continue;
-      }
-      model::Family& kept = it->second;
-      const auto conflict = [&](const std::string& why) {
-        if (stats_.CountExpositionConflict(family.name, group.name)) {
-          log::Warn("/metrics leaves out " + why + " of metric group \"" + group.name +
-                    "\": an earlier group already exposes it");
-        }
-      };
-      if (kept.type != family.type) {
-        conflict("family \"" + family.name + "\" (type " + std::string(TypeName(family.type)) +
-                 ")");
-        continue;
-      }
-      // Both are sorted by labels (Snapshot's order): one merge pass finds the series
-      // the earlier group already has, without a set of every label set seen.
-      std::vector<model::Series> both;
-      both.reserve(kept.series.size() + family.series.size());
-      auto k = kept.series.begin();
-      auto f = family.series.begin();
-      while (k != kept.series.end() || f != family.series.end()) {
-        if (f == family.series.end() || (k != kept.series.end() && k->labels < f->labels)) {
-          both.push_back(std::move(*k++));
-        } else if (k == kept.series.end() || f->labels < k->labels) {
-          both.push_back(std::move(*f++));
-        } else {
-          conflict("series " + model::DescribeSeries(family.name, f->labels));
-          both.push_back(std::move(*k++));
-          ++f;
-        }
-      }
-      kept.series = std::move(both);
+    for (store::FamilyInfo& info : *families) {
+      std::string name = info.name;
+      plan[name].pushed.push_back(Source{&group.name, std::move(info)});
     }
   }
-  // The server's own families are added last, so this scrape's conflicts are counted,
-  // and they replace any pushed family of the same name.
-  for (model::Family& f : SelfMetrics(*config)) {
-    auto [it, inserted] = merged.try_emplace(f.name);
-    if (!inserted && stats_.CountExpositionConflict(f.name, "")) {
-      log::Warn("/metrics leaves out pushed family \"" + f.name +
+  const auto conflict = [&](const std::string& family, const std::string& group,
+                            const std::string& what) {
+    if (stats_.CountExpositionConflict(family, group)) {
+      log::Warn("/metrics leaves out " + what + " of metric group \"" + group +
+                "\": an earlier group already exposes it");
+    }
+  };
+  // Families several groups hold are copied and merged first, so that this scrape's
+  // conflicts are in the server's own metrics below. (One group: streamed, no copy.)
+  for (auto& [family_name, entry] : plan) {
+    if (entry.pushed.size() < 2) continue;
+    const std::string& name = family_name;  // a lambda below may not capture a binding
+    for (const Source& source : entry.pushed) {
+      auto family = store_.SnapshotFamily(*source.group, name);
+      if (!family) continue;
+      if (!entry.merged) {
+        entry.merged = std::move(family);
+      } else if (entry.merged->type != family->type) {
+        conflict(name, *source.group,
+                 "family \"" + name + "\" (type " + std::string(TypeName(family->type)) + ")");
+      } else {
+        MergeSeries(*entry.merged, std::move(family->series), [&](const model::Labels& labels) {
+          conflict(name, *source.group, "series " + model::DescribeSeries(name, labels));
+        });
+      }
+    }
+  }
+  // The server's own families replace any pushed family of the same name.
+  const std::vector<model::Family> own = SelfMetrics(*config);
+  for (const model::Family& family : own) {
+    Entry& entry = plan[family.name];
+    entry.own = &family;
+    const bool shadows =
+        entry.merged.has_value() ||
+        std::any_of(entry.pushed.begin(), entry.pushed.end(), [&](const Source& s) {
+          return store_.VisitFamily(*s.group, family.name, s.info.type, [](auto, const auto&) {}) >
+                 0;
+        });
+    if (shadows && stats_.CountExpositionConflict(family.name, "")) {
+      log::Warn("/metrics leaves out pushed family \"" + family.name +
                 "\": the name belongs to the server's own metrics");
     }
-    it->second = std::move(f);
   }
-  std::vector<model::Family> out;
-  out.reserve(merged.size());
-  for (auto& [name, family] : merged) out.push_back(std::move(family));
-  return ScrapeResponse(request, out, started);
+  return ScrapeResponse(
+      request,
+      [&](expose::ExpositionWriter& writer) {
+        for (const auto& [name, entry] : plan) {
+          if (entry.own != nullptr) {
+            writer.AddFamily(*entry.own);
+          } else if (entry.merged) {
+            writer.AddFamily(*entry.merged);
+          } else if (entry.pushed.size() == 1) {
+            StreamFamily(*entry.pushed.front().group, entry.pushed.front().info, writer);
+          }
+        }
+      },
+      started, &scrape_all_bytes_);
 }
 
 std::vector<model::Family> Api::SelfMetrics(const config::Config& config) const {

@@ -1,5 +1,6 @@
 #include "model/number.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -29,18 +30,21 @@ std::optional<double> ParseFloat(std::string_view text) {
   return negative ? -v : v;
 }
 
-void AppendFloat(double value, std::string& out) {
+char* WriteFloat(double value, char* out) {
+  std::string_view special;
   if (std::isnan(value)) {
-    out += "NaN";
-    return;
+    special = "NaN";
+  } else if (std::isinf(value)) {
+    special = value > 0 ? "+Inf" : "-Inf";
+  } else {
+    return std::to_chars(out, out + kMaxFloatChars, value).ptr;
   }
-  if (std::isinf(value)) {
-    out += value > 0 ? "+Inf" : "-Inf";
-    return;
-  }
-  char buf[32];
-  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
-  out.append(buf, end);
+  return std::copy(special.begin(), special.end(), out);
+}
+
+void AppendFloat(double value, std::string& out) {
+  char buf[kMaxFloatChars];
+  out.append(buf, WriteFloat(value, buf));
 }
 
 }  // namespace accumulator::model

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,5 +14,8 @@ std::optional<double> ParseFloat(std::string_view text);
 // Appends the shortest spelling that reads back to the same double; NaN, +Inf and
 // -Inf as Prometheus writes them.
 void AppendFloat(double value, std::string& out);
+// The same, written at `out`, which must have room for kMaxFloatChars; returns the end.
+inline constexpr std::size_t kMaxFloatChars = 32;
+char* WriteFloat(double value, char* out);
 
 }  // namespace accumulator::model

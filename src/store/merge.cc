@@ -69,9 +69,9 @@ Status CheckPushed(const model::Family& family, const model::Series& pushed) {
   }
 }
 
-Status CheckCompatible(const model::Family& family, const StoredValue& stored,
+Status CheckCompatible(const model::Family& family, const model::Value& stored,
                        const model::Series& pushed) {
-  const auto* stored_h = std::get_if<model::HistogramValue>(&stored.value);
+  const auto* stored_h = std::get_if<model::HistogramValue>(&stored);
   const auto* pushed_h = std::get_if<model::HistogramValue>(&pushed.value);
   // Bucket bounds are part of a histogram's identity: adding counts across two layouts
   // would corrupt every quantile computed from the result.

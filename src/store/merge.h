@@ -21,7 +21,7 @@ struct StoredValue {
 Status CheckPushed(const model::Family& family, const model::Series& pushed);
 
 // Checks that `pushed` can merge into `stored` (kConflict if histogram bounds differ).
-Status CheckCompatible(const model::Family& family, const StoredValue& stored,
+Status CheckCompatible(const model::Family& family, const model::Value& stored,
                        const model::Series& pushed);
 
 // The first push of a series.

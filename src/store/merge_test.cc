@@ -70,7 +70,7 @@ TEST(MergeTest, HistogramsAddBucketwise) {
 TEST(MergeTest, HistogramWithOtherBoundsConflicts) {
   const auto f = t::Family("h", MetricType::kHistogram, {});
   StoredValue stored = FromPushed(t::Histogram({}, {0.1, 1, INFINITY}, {1, 2, 3}, 1));
-  Status s = CheckCompatible(f, stored, t::Histogram({}, {0.5, 1, INFINITY}, {1, 1, 1}, 1));
+  Status s = CheckCompatible(f, stored.value, t::Histogram({}, {0.5, 1, INFINITY}, {1, 1, 1}, 1));
   EXPECT_EQ(s.code(), StatusCode::kConflict);
 }
 

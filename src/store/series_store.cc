@@ -15,6 +15,59 @@ SeriesStore::~SeriesStore() = default;
 
 void SeriesStore::SetJournal(Journal* journal) { journal_ = journal; }
 
+const SeriesStore::WriterState* SeriesStore::StoredSeries::FindWriter(
+    std::string_view writer) const {
+  if (!extra) return nullptr;
+  auto it = extra->writers.find(writer);
+  return it == extra->writers.end() ? nullptr : &it->second;
+}
+
+SeriesStore::WriterMap& SeriesStore::StoredSeries::Writers() {
+  if (!extra) extra = std::make_unique<Extra>();
+  return extra->writers;
+}
+
+void SeriesStore::StoredSeries::ClearWriters() {
+  if (!extra) return;
+  extra->writers.clear();
+  DropEmptyExtra();
+}
+
+void SeriesStore::StoredSeries::DropEmptyExtra() {
+  if (extra && !extra->shaped && !extra->latest && extra->writers.empty()) extra.reset();
+}
+
+StoredValue SeriesStore::StoredSeries::Value() const {
+  return StoredValue{PlainValue(), extra ? extra->latest : std::nullopt};
+}
+
+model::Value SeriesStore::StoredSeries::PlainValue() const {
+  if (const model::Value* v = Shaped()) return *v;
+  return model::ScalarValue{scalar};
+}
+
+StoredValue SeriesStore::StoredSeries::TakeValue() {
+  if (!extra) return StoredValue{model::ScalarValue{scalar}, std::nullopt};
+  StoredValue out{
+      extra->shaped ? std::move(*extra->shaped) : model::Value(model::ScalarValue{scalar}),
+      extra->latest};
+  extra->shaped.reset();
+  return out;
+}
+
+void SeriesStore::StoredSeries::SetValue(StoredValue value) {
+  if (const auto* s = std::get_if<model::ScalarValue>(&value.value)) {
+    scalar = s->value;
+    if (extra) extra->shaped.reset();
+  } else {
+    if (!extra) extra = std::make_unique<Extra>();
+    extra->shaped = std::move(value.value);
+  }
+  if (value.latest && !extra) extra = std::make_unique<Extra>();
+  if (extra) extra->latest = value.latest;
+  DropEmptyExtra();
+}
+
 void SeriesStore::LockAll(Group& group) {
   for (Shard& shard : group.shards) shard.mu.Lock();
 }
@@ -121,6 +174,18 @@ bool IsCumulativeType(model::MetricType type) {
 
 }  // namespace
 
+// Counters, the most common case, add in place; other types go through Merge.
+void SeriesStore::MergeInto(model::MetricType type, StoredSeries& target,
+                            const model::Series& pushed) {
+  if (type == model::MetricType::kCounter) {
+    target.scalar += std::get<model::ScalarValue>(pushed.value).value;
+    return;
+  }
+  StoredValue value = target.TakeValue();
+  Merge(type, value, pushed);
+  target.SetValue(std::move(value));
+}
+
 Status SeriesStore::Apply(std::string_view group_name, const model::Push& push,
                           const PushTag& tag) {
   std::shared_ptr<Group> group = FindGroup(group_name);
@@ -224,11 +289,13 @@ Result<Journal::Ticket> SeriesStore::ApplyLocked(Group& group, const model::Push
       if (stored == nullptr) {
         new_series += writer.empty() ? 1 : 2;
       } else if (IsExpired(group, *stored, now)) {
-        freed += stored->writers.size();
+        freed += stored->WriterCount();
         new_series += writer.empty() ? 0 : 1;
       } else {
-        if (Status s = CheckCompatible(family, stored->value, series); !s.ok()) return s;
-        if (!writer.empty() && !stored->writers.contains(writer)) ++new_series;
+        if (const model::Value* shaped = stored->Shaped()) {
+          if (Status s = CheckCompatible(family, *shaped, series); !s.ok()) return s;
+        }
+        if (!writer.empty() && stored->FindWriter(writer) == nullptr) ++new_series;
       }
     }
   }
@@ -281,31 +348,32 @@ Result<Journal::Ticket> SeriesStore::ApplyLocked(Group& group, const model::Push
     if (!family.help.empty()) stored.help = family.help;
     for (const model::Series& series : family.series) {
       const std::string_view writer = cumulative_type ? WriterOf(series) : std::string_view();
-      auto [it, inserted] = stored.series.try_emplace(series.labels);
+      auto it = stored.series.lower_bound(series.labels);
+      const bool inserted = it == stored.series.end() || it->first.Compare(series.labels) != 0;
+      if (inserted)
+        it = stored.series.emplace_hint(it, model::PackedLabels(series.labels), StoredSeries{});
       StoredSeries& target = it->second;
       if (inserted || IsExpired(group, target, now)) {
         // An expired series that was not swept yet starts afresh, as if it were new.
         if (!inserted) {
           ++group.expired;
-          group.series_count -= target.writers.size();
-          target.writers.clear();
+          group.series_count -= target.WriterCount();
+          target.ClearWriters();
         }
-        target.value = FromPushed(series);
+        target.SetValue(FromPushed(series));
       } else if (writer.empty()) {
-        Merge(family.type, target.value, series);
+        MergeInto(family.type, target, series);
       } else {
         // A cumulative writer's push adds only what grew since its previous push.
-        auto wit = target.writers.find(writer);
-        const bool known =
-            wit != target.writers.end() && !IsExpired(group, wit->second.last_push, now);
-        model::Series increase{
-            series.labels,
-            known ? CumulativeIncrease(wit->second.last, series.value) : series.value,
-            series.metadata};
-        Merge(family.type, target.value, increase);
+        const WriterState* last = target.FindWriter(writer);
+        const bool known = last != nullptr && !IsExpired(group, last->last_push, now);
+        model::Series increase{series.labels,
+                               known ? CumulativeIncrease(last->last, series.value) : series.value,
+                               series.metadata};
+        MergeInto(family.type, target, increase);
       }
       if (!writer.empty()) {
-        auto [wit, _] = target.writers.try_emplace(std::string(writer));
+        auto [wit, _] = target.Writers().try_emplace(std::string(writer));
         wit->second = WriterState{series.value, now};
       }
       target.last_push = now;
@@ -317,26 +385,76 @@ Result<Journal::Ticket> SeriesStore::ApplyLocked(Group& group, const model::Push
 }
 
 Result<std::vector<model::Family>> SeriesStore::Snapshot(std::string_view group_name) const {
+  auto families = Families(group_name);
+  if (!families.ok()) return families.status();
+  std::vector<model::Family> out;
+  for (const FamilyInfo& info : *families) {
+    if (auto family = SnapshotFamily(group_name, info.name)) out.push_back(std::move(*family));
+  }
+  return out;
+}
+
+Result<std::vector<FamilyInfo>> SeriesStore::Families(std::string_view group_name) const {
   std::shared_ptr<Group> group = FindGroup(group_name);
   if (!group) return Status::NotFound("unknown metric group \"" + std::string(group_name) + "\"");
-  const TimePoint now = clock_.Now();
-  std::vector<model::Family> out;
+  std::vector<FamilyInfo> out;
   for (const Shard& shard : group->shards) {
     ReaderLock lock(shard.mu);
     for (const auto& [name, stored] : shard.families) {
-      model::Family family;
-      family.name = name;
-      family.type = stored.type;
-      family.help = stored.help;
-      for (const auto& [labels, series] : stored.series) {
-        if (IsExpired(*group, series, now)) continue;  // lazy expiry: never shown
-        family.series.push_back(model::Series{labels, series.value.value, {}});
-      }
-      if (!family.series.empty()) out.push_back(std::move(family));
+      if (!stored.series.empty()) out.push_back(FamilyInfo{name, stored.type, stored.help});
     }
   }
   std::sort(out.begin(), out.end(),
-            [](const model::Family& a, const model::Family& b) { return a.name < b.name; });
+            [](const FamilyInfo& a, const FamilyInfo& b) { return a.name < b.name; });
+  return out;
+}
+
+std::size_t SeriesStore::VisitFamily(std::string_view group_name, std::string_view family,
+                                     model::MetricType type, const SeriesVisitor& visit) const {
+  std::shared_ptr<Group> group = FindGroup(group_name);
+  if (!group) return 0;
+  const TimePoint now = clock_.Now();
+  const Shard& shard = group->shards[ShardOf(family)];
+  ReaderLock lock(shard.mu);
+  auto fit = shard.families.find(std::string(family));
+  if (fit == shard.families.end() || fit->second.type != type) return 0;
+  std::size_t visited = 0;
+  std::vector<model::LabelRef> labels;
+  model::Value scalar = model::ScalarValue{};
+  const SeriesMap& all = fit->second.series;
+  // The label bytes of each series live in their own block: fetch a few series ahead.
+  auto ahead = all.begin();
+  for (int i = 0; i < 8 && ahead != all.end(); ++i) ahead++->first.Prefetch();
+  for (const auto& [packed, series] : all) {
+    if (ahead != all.end()) ahead++->first.Prefetch();
+    if (IsExpired(*group, series, now)) continue;  // lazy expiry: never shown
+    packed.Refs(labels);
+    if (const model::Value* shaped = series.Shaped()) {
+      visit(labels, *shaped);
+    } else {
+      std::get<model::ScalarValue>(scalar).value = series.scalar;
+      visit(labels, scalar);
+    }
+    ++visited;
+  }
+  return visited;
+}
+
+std::optional<model::Family> SeriesStore::SnapshotFamily(std::string_view group_name,
+                                                         std::string_view family) const {
+  std::shared_ptr<Group> group = FindGroup(group_name);
+  if (!group) return std::nullopt;
+  const TimePoint now = clock_.Now();
+  const Shard& shard = group->shards[ShardOf(family)];
+  ReaderLock lock(shard.mu);
+  auto fit = shard.families.find(std::string(family));
+  if (fit == shard.families.end()) return std::nullopt;
+  model::Family out{std::string(family), fit->second.type, fit->second.help, {}};
+  for (const auto& [packed, series] : fit->second.series) {
+    if (IsExpired(*group, series, now)) continue;
+    out.series.push_back(model::Series{packed.Unpack(), series.PlainValue(), {}});
+  }
+  if (out.series.empty()) return std::nullopt;
   return out;
 }
 
@@ -386,8 +504,9 @@ Result<std::size_t> SeriesStore::DeleteMatching(std::string_view group_name,
   std::vector<SeriesRef> doomed;
   for (Shard& shard : group->shards) {
     for (const auto& [family, stored] : shard.families) {
-      for (const auto& [labels, series] : stored.series) {
-        if (matches(family, labels)) doomed.push_back({family, labels});
+      for (const auto& [packed, series] : stored.series) {
+        model::Labels labels = packed.Unpack();
+        if (matches(family, labels)) doomed.push_back({family, std::move(labels)});
       }
     }
   }
@@ -457,9 +576,12 @@ std::size_t SeriesStore::ExpireIdle() {
             continue;
           }
           // Writer states expire on their own, like series (SPEC §2).
-          group->series_count -= std::erase_if(series.writers, [&](const auto& w) {
-            return IsExpired(*group, w.second.last_push, now);
-          });
+          if (series.WriterCount() > 0) {
+            group->series_count -= std::erase_if(series.Writers(), [&](const auto& w) {
+              return IsExpired(*group, w.second.last_push, now);
+            });
+            if (series.WriterCount() == 0) series.ClearWriters();
+          }
           ++sit;
         }
         fit = fit->second.series.empty() ? shard.families.erase(fit) : std::next(fit);
@@ -501,12 +623,13 @@ StoreImage SeriesStore::Checkpoint(const std::function<void()>& at_cut) {
         family.type = stored.type;
         family.help = stored.help;
         family.series.reserve(stored.series.size());
-        for (const auto& [labels, series] : stored.series) {
+        for (const auto& [packed, series] : stored.series) {
           SeriesImage& copy = family.series.emplace_back();
-          copy.labels = labels;
-          copy.value = series.value;
+          copy.labels = packed.Unpack();
+          copy.value = series.Value();
           copy.last_push = series.last_push;
-          for (const auto& [writer, state] : series.writers) {
+          if (series.WriterCount() == 0) continue;
+          for (const auto& [writer, state] : series.extra->writers) {
             copy.writers.push_back({writer, state.last, state.last_push});
           }
         }
@@ -539,11 +662,15 @@ void SeriesStore::Restore(const StoreImage& image) {
       stored.type = family.type;
       stored.help = family.help;
       for (const SeriesImage& series : family.series) {
-        StoredSeries& target = stored.series[series.labels];
-        target.value = series.value;
+        auto it = stored.series.find(series.labels);
+        if (it == stored.series.end()) {
+          it = stored.series.emplace(model::PackedLabels(series.labels), StoredSeries{}).first;
+        }
+        StoredSeries& target = it->second;
+        target.SetValue(series.value);
         target.last_push = series.last_push;
         for (const WriterImage& writer : series.writers) {
-          target.writers[writer.writer] = WriterState{writer.last, writer.last_push};
+          target.Writers()[writer.writer] = WriterState{writer.last, writer.last_push};
         }
         count += target.Weight();
       }

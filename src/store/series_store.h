@@ -7,15 +7,20 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include <absl/container/btree_map.h>
+
 #include "common/clock.h"
 #include "common/mutex.h"
 #include "common/status.h"
 #include "model/metric.h"
+#include "model/packed_labels.h"
 #include "store/idempotency.h"
 #include "store/journal.h"
 #include "store/merge.h"
@@ -61,6 +66,13 @@ struct StoreImage {
   std::vector<IdempotencyImage> idempotency;
 };
 
+// A family as the store lists it for exposition.
+struct FamilyInfo {
+  std::string name;
+  model::MetricType type = model::MetricType::kUntyped;
+  std::string help;
+};
+
 struct GroupStats {
   std::size_t series = 0;  // series plus cumulative writer states
   TimePoint last_push{};   // epoch if never pushed
@@ -72,7 +84,9 @@ struct GroupStats {
 // Thread-safe. Each group is split into shards by family name, each with its own lock:
 // pushes to different groups, or to different families of one group, run in parallel;
 // a push locks only the shards it touches (in index order, so never deadlocks), which
-// keeps it atomic. Scrapes copy one shard at a time and format outside any lock.
+// keeps it atomic. Scrapes visit one family at a time, under its shard's lock.
+// A series costs one map node plus one block of packed labels (PackedLabels); the value
+// of a counter or gauge is kept inline, histograms and summaries on the heap.
 class SeriesStore {
  public:
   // `clock` must outlive the store; so must `idempotency` (may be null), which learns
@@ -102,6 +116,19 @@ class SeriesStore {
 
   // The group's live series, families sorted by name and series by labels.
   Result<std::vector<model::Family>> Snapshot(std::string_view group) const;
+
+  // Exposition without copies. Families lists the group's families sorted by name (a
+  // family may turn out to hold only expired series). VisitFamily calls `visit` for each
+  // live series of `family`, in label order, with the family's shard locked (so `visit`
+  // must not call the store), if the family still has `type`; returns how many it visited.
+  // SnapshotFamily copies one family's live series (nullopt if it has none).
+  Result<std::vector<FamilyInfo>> Families(std::string_view group) const;
+  using SeriesVisitor =
+      std::function<void(std::span<const model::LabelRef> labels, const model::Value& value)>;
+  std::size_t VisitFamily(std::string_view group, std::string_view family, model::MetricType type,
+                          const SeriesVisitor& visit) const;
+  std::optional<model::Family> SnapshotFamily(std::string_view group,
+                                              std::string_view family) const;
 
   // Removes every series of the group (cron or API reset).
   Status Reset(std::string_view group) MA_NO_THREAD_SAFETY_ANALYSIS;
@@ -141,17 +168,43 @@ class SeriesStore {
     model::Value last;
     TimePoint last_push;
   };
+  using WriterMap = std::map<std::string, WriterState, std::less<>>;
+  // Kept to 24 bytes: most series are counters or gauges pushed without a writer, and
+  // need nothing but their value and time. The rest lives in `extra`.
   struct StoredSeries {
-    StoredValue value;
-    TimePoint last_push;
-    std::map<std::string, WriterState, std::less<>> writers;
+    struct Extra {
+      std::optional<model::Value> shaped;  // the value of a histogram or summary
+      std::optional<double> latest;        // StoredValue::latest
+      WriterMap writers;
+    };
+    TimePoint last_push{};
+    double scalar = 0;  // the value of a scalar family
+    std::unique_ptr<Extra> extra;
+
+    const model::Value* Shaped() const {
+      return extra && extra->shaped ? &*extra->shaped : nullptr;
+    }
+    std::size_t WriterCount() const { return extra ? extra->writers.size() : 0; }
+    const WriterState* FindWriter(std::string_view writer) const;
+    WriterMap& Writers();  // creates `extra` if needed
+    void ClearWriters();
     // What this entry counts toward max_series: itself and its writer states.
-    std::size_t Weight() const { return 1 + writers.size(); }
+    std::size_t Weight() const { return 1 + WriterCount(); }
+    StoredValue Value() const;
+    model::Value PlainValue() const;
+    StoredValue TakeValue();
+    void SetValue(StoredValue value);
+
+   private:
+    void DropEmptyExtra();
   };
+  // A B-tree: many series per node, so a scrape walks memory in order, and no
+  // per-series node overhead as in std::map.
+  using SeriesMap = absl::btree_map<model::PackedLabels, StoredSeries, model::PackedLabelsLess>;
   struct StoredFamily {
     model::MetricType type = model::MetricType::kUntyped;
     std::string help;
-    std::map<model::Labels, StoredSeries> series;
+    SeriesMap series;
   };
   static constexpr std::size_t kShards = 16;
   struct Shard {
@@ -186,6 +239,7 @@ class SeriesStore {
   Result<Journal::Ticket> ApplyLocked(Group& group, const model::Push& push, const PushTag& tag,
                                       TimePoint now, Mode mode) MA_NO_THREAD_SAFETY_ANALYSIS;
 
+  static void MergeInto(model::MetricType type, StoredSeries& target, const model::Series& pushed);
   Status WaitDurable(Journal::Ticket ticket);
   static void ClearLocked(Group& group) MA_NO_THREAD_SAFETY_ANALYSIS;
   static void EraseLocked(Group& group,

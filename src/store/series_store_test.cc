@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "model/names.h"
 #include "support/builders.h"
 
 namespace accumulator::store {
@@ -184,6 +185,78 @@ TEST_F(SeriesStoreTest, SnapshotIsSortedAndDeterministic) {
   ASSERT_EQ(snap->size(), 2u);
   EXPECT_EQ((*snap)[0].name, "a");
   EXPECT_EQ((*snap)[1].series[0].labels, (model::Labels{{"x", "1"}}));
+}
+
+TEST_F(SeriesStoreTest, LatestStampOrdersGaugesAndMayTurnAScalarShaped) {
+  const auto gauge = [](double v, double stamp) {
+    return t::Push({t::Family(
+        "temp", MetricType::kGauge,
+        {t::Scalar({}, v, {{std::string(model::kLatestLabel), std::to_string(stamp)}})})});
+  };
+  ASSERT_TRUE(store_.Apply("g", gauge(1, 5)).ok());
+  ASSERT_TRUE(store_.Apply("g", gauge(2, 3)).ok());  // older stamp: ignored
+  EXPECT_EQ(Value("temp"), 1);
+  ASSERT_TRUE(store_.Apply("g", gauge(3, 7)).ok());
+  EXPECT_EQ(Value("temp"), 3);
+  // Without a stamp the gauge is replaced, and the stamp of the value kept stays.
+  ASSERT_TRUE(
+      store_.Apply("g", t::Push({t::Family("temp", MetricType::kGauge, {t::Scalar({}, 4)})})).ok());
+  EXPECT_EQ(Value("temp"), 4);
+  ASSERT_TRUE(store_.Apply("g", gauge(5, 6)).ok());
+  EXPECT_EQ(Value("temp"), 4);
+  // The stamp is part of the checkpoint.
+  const StoreImage image = store_.Checkpoint([] {});
+  ASSERT_EQ(image.groups[0].families.size(), 1u);
+  EXPECT_EQ(image.groups[0].families[0].series[0].value.latest, 7);
+}
+
+TEST_F(SeriesStoreTest, VisitFamilyStreamsLiveSeriesInLabelOrder) {
+  auto push = t::Push(
+      {t::Family("b", MetricType::kGauge,
+                 {t::Scalar({{"x", "2"}}, 2), t::Scalar({{"x", "10"}}, 10),
+                  t::Scalar({{"x", "1"}, {"y", "z"}}, 1)}),
+       t::Family("a", MetricType::kHistogram, {t::Histogram({}, {1, INFINITY}, {1, 2}, 3)})});
+  ASSERT_TRUE(store_.Apply("g", push).ok());
+  auto families = store_.Families("g");
+  ASSERT_TRUE(families.ok());
+  ASSERT_EQ(families->size(), 2u);
+  EXPECT_EQ((*families)[0].name, "a");
+  EXPECT_EQ((*families)[1].name, "b");
+
+  std::vector<std::string> seen;
+  const auto visit = [&](std::span<const model::LabelRef> labels, const model::Value& value) {
+    std::string line;
+    for (const auto& l : labels) line += std::string(l.name) + "=" + std::string(l.value) + ",";
+    if (const auto* s = std::get_if<model::ScalarValue>(&value)) {
+      line += std::to_string(static_cast<int>(s->value));
+    } else {
+      line +=
+          "hist:" + std::to_string(static_cast<int>(std::get<model::HistogramValue>(value).sum));
+    }
+    seen.push_back(line);
+  };
+  EXPECT_EQ(store_.VisitFamily("g", "b", MetricType::kGauge, visit), 3u);
+  EXPECT_EQ(seen, (std::vector<std::string>{"x=1,y=z,1", "x=10,10", "x=2,2"}));
+  seen.clear();
+  EXPECT_EQ(store_.VisitFamily("g", "a", MetricType::kHistogram, visit), 1u);
+  EXPECT_EQ(seen, (std::vector<std::string>{"hist:3"}));
+  // A family that changed type since it was listed, or is gone, is not visited.
+  EXPECT_EQ(store_.VisitFamily("g", "b", MetricType::kCounter, visit), 0u);
+  EXPECT_EQ(store_.VisitFamily("g", "zzz", MetricType::kGauge, visit), 0u);
+  EXPECT_EQ(store_.VisitFamily("nope", "b", MetricType::kGauge, visit), 0u);
+
+  // Expired series are skipped; SnapshotFamily agrees.
+  clock_.Advance(std::chrono::seconds(40));
+  ASSERT_TRUE(
+      store_.Apply("g", t::Push({t::Family("b", MetricType::kGauge, {t::Scalar({{"x", "2"}}, 5)})}))
+          .ok());
+  clock_.Advance(std::chrono::seconds(21));
+  EXPECT_EQ(store_.VisitFamily("g", "b", MetricType::kGauge, [](auto, const auto&) {}), 1u);
+  auto copy = store_.SnapshotFamily("g", "b");
+  ASSERT_TRUE(copy.has_value());
+  ASSERT_EQ(copy->series.size(), 1u);
+  EXPECT_EQ(copy->series[0].labels, (model::Labels{{"x", "2"}}));
+  EXPECT_FALSE(store_.SnapshotFamily("g", "a").has_value());  // all expired
 }
 
 TEST_F(SeriesStoreTest, DeleteMatchingRemovesOnlyMatchingSeries) {
