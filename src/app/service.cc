@@ -161,7 +161,15 @@ Status Service::Start() {
   };
   api_ = std::make_unique<http::Api>(
       store_, idempotency_, *config_, clock_, stats_, [this] { return Reload(); }, api_options);
+  const bool durable_acks = (options_.data_dir || !initial.persistence.dir.empty()) &&
+                            initial.persistence.fsync == config::FsyncMode::kAlways;
+  unsigned n =
+      options_.threads > 0 ? options_.threads : std::max(2U, std::thread::hardware_concurrency());
+  // With fsync: always a push holds its thread until the disk confirms; more threads
+  // let more pushes share each fsync.
+  if (durable_acks && options_.threads == 0) n = std::max(n * 4, 32U);
   http::ServerOptions server_options;
+  server_options.threads = n;
   server_options.listen = options_.listen;
   server_options.max_body_bytes = options_.max_body_bytes;
   server_options.tls_cert_file = options_.tls_cert_file;
@@ -170,13 +178,6 @@ Status Service::Start() {
       server_options, [this](const http::Request& r) { return api_->Handle(r); });
   // Listening before recovery lets probes see the process live (and not yet ready).
   if (Status s = server_->Listen(); !s.ok()) return s;
-  const bool durable_acks = (options_.data_dir || !initial.persistence.dir.empty()) &&
-                            initial.persistence.fsync == config::FsyncMode::kAlways;
-  unsigned n =
-      options_.threads > 0 ? options_.threads : std::max(2U, std::thread::hardware_concurrency());
-  // With fsync: always a push holds its thread until the disk confirms; more threads
-  // let more pushes share each fsync.
-  if (durable_acks && options_.threads == 0) n = std::max(n * 4, 32U);
   config_->Set(std::make_shared<const config::Config>(initial));
   for (unsigned i = 0; i < n; ++i) threads_.emplace_back([this] { server_->Run(); });
 

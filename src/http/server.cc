@@ -9,11 +9,11 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -53,8 +53,15 @@ Request ToRequest(bhttp::request<bhttp::string_body>&& in) {
 }  // namespace
 
 struct Server::Impl {
-  Impl(ServerOptions o, Handler h)
-      : options(std::move(o)), handler(std::move(h)), acceptor(ioc), work(ioc.get_executor()) {}
+  Impl(ServerOptions o, Handler h) : options(std::move(o)), handler(std::move(h)) {
+    const unsigned n = std::max(1U, options.threads);
+    for (unsigned i = 0; i < n; ++i) {
+      // Hint 1: each context is run by one thread, which lets Asio skip some locking.
+      loops.push_back(std::make_unique<asio::io_context>(1));
+      work.emplace_back(loops.back()->get_executor());
+    }
+    acceptor.emplace(*loops.front());
+  }
 
   // The TLS context new connections use; replaced whole on a certificate reload, while
   // connections already open keep the one they started with.
@@ -67,9 +74,12 @@ struct Server::Impl {
   Handler handler;
   std::mutex tls_mu;
   std::shared_ptr<asio::ssl::context> tls;  // null: plain HTTP
-  asio::io_context ioc;
-  tcp::acceptor acceptor;
-  asio::executor_work_guard<asio::io_context::executor_type> work;
+  // One event loop per serving thread; the acceptor deals connections out in turn.
+  std::vector<std::unique_ptr<asio::io_context>> loops;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::optional<tcp::acceptor> acceptor;
+  std::atomic<std::size_t> next_loop{0};
+  std::atomic<std::size_t> next_runner{0};
   std::atomic<bool> stopping{false};
   std::atomic<int> in_flight{0};
 
@@ -221,24 +231,29 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 }  // namespace
 
 void Server::Impl::Accept() {
-  acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+  asio::io_context& loop = *loops[next_loop.fetch_add(1) % loops.size()];
+  acceptor->async_accept(loop, [this](beast::error_code ec, tcp::socket socket) {
     if (ec) {
-      if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+      if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
       log::Warn("accept failed: " + ec.message());
     } else {
       beast::error_code opt_ec;
       socket.set_option(tcp::no_delay(true), opt_ec);
-      if (auto context = TlsContext()) {
-        using TlsStream = beast::ssl_stream<beast::tcp_stream>;
-        // The session holds the context it was built with, so a reload cannot free it.
-        auto session = std::make_shared<Session<TlsStream>>(
-            TlsStream(beast::tcp_stream(std::move(socket)), *context), *this);
-        session->KeepAlive(context);
-        session->Start();
-      } else {
-        std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), *this)
-            ->Start();
-      }
+      // The session starts on its own loop's thread, where all its handlers run.
+      auto executor = socket.get_executor();
+      asio::post(executor, [this, socket = std::move(socket)]() mutable {
+        if (auto context = TlsContext()) {
+          using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+          // The session holds the context it was built with, so a reload cannot free it.
+          auto session = std::make_shared<Session<TlsStream>>(
+              TlsStream(beast::tcp_stream(std::move(socket)), *context), *this);
+          session->KeepAlive(context);
+          session->Start();
+        } else {
+          std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), *this)
+              ->Start();
+        }
+      });
     }
     Accept();
   });
@@ -285,13 +300,13 @@ Status Server::Listen() {
   }
   if (host.empty()) host = "0.0.0.0";
   beast::error_code ec;
-  tcp::resolver resolver(impl_->ioc);
+  tcp::resolver resolver(*impl_->loops.front());
   auto results = resolver.resolve(host, port, tcp::resolver::passive, ec);
   if (ec || results.empty()) {
     return Status::Unavailable("cannot resolve listen address " + listen + ": " + ec.message());
   }
   const tcp::endpoint endpoint = results.begin()->endpoint();
-  auto& acceptor = impl_->acceptor;
+  auto& acceptor = *impl_->acceptor;
   acceptor.open(endpoint.protocol(), ec);
   if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor.bind(endpoint, ec);
@@ -303,25 +318,25 @@ Status Server::Listen() {
 
 std::string Server::BoundAddress() const {
   beast::error_code ec;
-  const auto endpoint = impl_->acceptor.local_endpoint(ec);
+  const auto endpoint = impl_->acceptor->local_endpoint(ec);
   if (ec) return {};
   return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
 }
 
-void Server::Run() { impl_->ioc.run(); }
+void Server::Run() { impl_->loops[impl_->next_runner.fetch_add(1) % impl_->loops.size()]->run(); }
 
 void Server::Stop(std::chrono::milliseconds grace) {
   impl_->stopping = true;
-  asio::post(impl_->ioc, [this] {
+  asio::post(*impl_->loops.front(), [this] {
     beast::error_code ec;
-    impl_->acceptor.close(ec);
+    impl_->acceptor->close(ec);
   });
   const auto deadline = std::chrono::steady_clock::now() + grace;
   while (impl_->in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  impl_->work.reset();
-  impl_->ioc.stop();
+  for (auto& guard : impl_->work) guard.reset();
+  for (auto& loop : impl_->loops) loop->stop();
 }
 
 }  // namespace accumulator::http

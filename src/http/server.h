@@ -14,6 +14,7 @@ namespace accumulator::http {
 
 struct ServerOptions {
   std::string listen = "0.0.0.0:8080";  // host:port; port 0 picks a free one
+  unsigned threads = 1;                 // how many threads will call Run()
   std::size_t max_body_bytes = std::size_t{16} * 1024 * 1024;
   std::size_t max_header_bytes = std::size_t{64} * 1024;
   std::chrono::seconds request_timeout{30};  // to receive one whole request
@@ -26,7 +27,9 @@ struct ServerOptions {
 // HTTP/1.1 (optionally over TLS) server on Boost.Beast: keep-alive, pipelining, chunked bodies,
 // Expect: 100-continue, HTTP/1.0, body and header limits, timeouts. An Upgrade: h2c
 // request is answered in HTTP/1.1. This is the only file that knows the HTTP library.
-// Threads are the caller's: each runs Run() until Stop().
+// Threads are the caller's: each of `options.threads` runs Run() until Stop(). Each
+// thread has its own event loop and serves the connections it is given whole, so a
+// request is handled without locks or hand-offs between threads.
 class Server {
  public:
   using Handler = std::function<Response(const Request&)>;
@@ -45,7 +48,7 @@ class Server {
   Status ReloadTls();
   // "host:port" actually bound (useful with port 0).
   std::string BoundAddress() const;
-  // Serves until Stop(); call from as many threads as should serve.
+  // Serves until Stop(); call from `options.threads` threads.
   void Run();
   // Stops accepting, lets requests in flight finish (up to `grace`), then ends Run().
   void Stop(std::chrono::milliseconds grace);
