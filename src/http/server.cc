@@ -92,7 +92,11 @@ namespace {
 template <class Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(Stream stream, Server::Impl& server) : stream_(std::move(stream)), server_(server) {}
+  Session(Stream stream, Server::Impl& server) : stream_(std::move(stream)), server_(server) {
+    // Room for a typical push's header and body, so one read takes a request whole
+    // (Beast reads 512 bytes at first, which split most pushes into two reads).
+    buffer_.reserve(kReadBufferBytes);
+  }
 
   void KeepAlive(std::shared_ptr<asio::ssl::context> context) { context_ = std::move(context); }
 
@@ -111,6 +115,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
  private:
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+  static constexpr std::size_t kReadBufferBytes = 16 * 1024;
   using std::enable_shared_from_this<Session<Stream>>::shared_from_this;
 
   beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }

@@ -1,6 +1,6 @@
 #include "parse/grouping_key.h"
 
-#include <set>
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -136,18 +136,24 @@ Result<model::Labels> ParseGroupingKey(std::string_view path) {
 
 Status AddGroupingLabels(const model::Labels& grouping, model::Push& push) {
   const bool has_instance = model::FindLabel(grouping, "instance") != nullptr;
+  std::vector<const model::Labels*> sorted;
   for (model::Family& family : push.families) {
-    std::set<model::Labels> seen;
+    sorted.clear();
     for (model::Series& series : family.series) {
       for (const model::Label& l : grouping) model::SetLabel(series.labels, l.name, l.value);
       if (!has_instance && model::FindLabel(series.labels, "instance") == nullptr) {
         model::SetLabel(series.labels, "instance", "");
       }
-      if (!seen.insert(series.labels).second) {
-        return Status::InvalidArgument(
-            "series " + model::DescribeSeries(family.name, series.labels) +
-            " appears twice once the grouping labels of the URL are applied");
-      }
+      sorted.push_back(&series.labels);
+    }
+    // Sorted pointers find a repeat without copying every label set into a set.
+    std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) { return *a < *b; });
+    auto repeat = std::adjacent_find(sorted.begin(), sorted.end(),
+                                     [](const auto* a, const auto* b) { return *a == *b; });
+    if (repeat != sorted.end()) {
+      return Status::InvalidArgument(
+          "series " + model::DescribeSeries(family.name, **repeat) +
+          " appears twice once the grouping labels of the URL are applied");
     }
   }
   return Status::Ok();

@@ -251,12 +251,12 @@ Status PushBuilder::AddSample(std::string_view name, model::Labels labels, doubl
   return Status::Ok();
 }
 
-Status PushBuilder::FinishSeries(const PendingFamily& family, const model::Labels& labels,
+Status PushBuilder::FinishSeries(const PendingFamily& family, model::Labels labels,
                                  PendingSeries& pending, model::Series& out) const {
+  out.labels = std::move(labels);
   const auto where = [&] {
-    return Where(pending.first_line) + model::DescribeSeries(family.name, labels) + ": ";
+    return Where(pending.first_line) + model::DescribeSeries(family.name, out.labels) + ": ";
   };
-  out.labels = labels;
   out.metadata = std::move(pending.metadata);
   if (family.type == model::MetricType::kHistogram) {
     auto& buckets = pending.buckets;
@@ -348,8 +348,9 @@ Result<model::Push> PushBuilder::Finish() && {
     out.type = f.type;
     out.help = std::move(f.help);
     out.series.reserve(f.series.size());
-    for (auto& [labels, pending] : f.series) {
-      Status s = FinishSeries(f, labels, pending, out.series.emplace_back());
+    while (!f.series.empty()) {
+      auto node = f.series.extract(f.series.begin());  // moves the labels, no copy
+      Status s = FinishSeries(f, std::move(node.key()), node.mapped(), out.series.emplace_back());
       if (!s.ok()) return s;
     }
   }

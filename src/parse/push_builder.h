@@ -63,8 +63,8 @@ class PushBuilder {
   PendingFamily& FamilyFor(std::string_view name, std::size_t line);
   // Which family a sample name belongs to, and which part of a series it is.
   std::pair<PendingFamily*, Part> Resolve(std::string_view name, std::size_t line);
-  Status FinishSeries(const PendingFamily& family, const model::Labels& labels,
-                      PendingSeries& pending, model::Series& out) const;
+  Status FinishSeries(const PendingFamily& family, model::Labels labels, PendingSeries& pending,
+                      model::Series& out) const;
 
   std::string Where(std::size_t line) const;
 
