@@ -1,6 +1,7 @@
 #include "model/packed_labels.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 namespace accumulator::model {
@@ -59,11 +60,25 @@ class Reader {
   std::size_t left_ = 0;
 };
 
-// As std::string_view::compare, but inline: label names and values are mostly short,
-// and a push looks each of its series up byte by byte (a call to memcmp cost more).
+// As std::string_view::compare (as signs), but inline and eight bytes at a time: a
+// push looks each of its series up with a dozen of these, on short names and values,
+// where a call to memcmp cost more than the comparison.
 int CompareBytes(std::string_view a, std::string_view b) {
   const std::size_t n = std::min(a.size(), b.size());
-  for (std::size_t i = 0; i < n; ++i) {
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t x = 0;
+    std::uint64_t y = 0;
+    std::memcpy(&x, a.data() + i, 8);
+    std::memcpy(&y, b.data() + i, 8);
+    if (x != y) {
+      // Big-endian order compares as the bytes do.
+      x = __builtin_bswap64(x);
+      y = __builtin_bswap64(y);
+      return x < y ? -1 : 1;
+    }
+  }
+  for (; i < n; ++i) {
     const auto x = static_cast<unsigned char>(a[i]);
     const auto y = static_cast<unsigned char>(b[i]);
     if (x != y) return x < y ? -1 : 1;

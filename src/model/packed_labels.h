@@ -48,14 +48,6 @@ class PackedLabels {
   std::unique_ptr<unsigned char[]> bytes_;  // null for the empty set
 };
 
-// A transparent ordering, so maps keyed by PackedLabels are searched with Labels.
-struct PackedLabelsLess {
-  using is_transparent = void;
-  bool operator()(const PackedLabels& a, const PackedLabels& b) const { return a.Compare(b) < 0; }
-  bool operator()(const PackedLabels& a, const Labels& b) const { return a.Compare(b) < 0; }
-  bool operator()(const Labels& a, const PackedLabels& b) const { return b.Compare(a) > 0; }
-};
-
 // Views of `labels`, for code that accepts both kinds of label set.
 void RefsOf(const Labels& labels, std::vector<LabelRef>& out);
 

@@ -1,7 +1,6 @@
 #include "model/packed_labels.h"
 
 #include <algorithm>
-#include <map>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -73,17 +72,6 @@ TEST(PackedLabelsTest, OrdersAsLabels) {
       EXPECT_EQ(Sign(PackedLabels(a).Compare(PackedLabels(b))), ExpectedOrder(a, b));
     }
   }
-}
-
-TEST(PackedLabelsTest, MapIsSearchedWithLabels) {
-  std::map<PackedLabels, int, PackedLabelsLess> m;
-  m.emplace(PackedLabels(Labels{{"a", "2"}}), 2);
-  m.emplace(PackedLabels(Labels{{"a", "1"}}), 1);
-  auto it = m.find(Labels{{"a", "2"}});
-  ASSERT_NE(it, m.end());
-  EXPECT_EQ(it->second, 2);
-  EXPECT_EQ(m.find(Labels{{"a", "3"}}), m.end());
-  EXPECT_EQ(m.begin()->second, 1);
 }
 
 }  // namespace

@@ -248,7 +248,13 @@ Result<Journal::Ticket> SeriesStore::ApplyLocked(Group& group, const model::Push
   // states). Nothing changes yet.
   std::size_t new_series = 0;
   std::size_t freed = 0;  // entries of expired series that this push replaces
+  // Where each pushed series is stored, for phase 3, per family whose series all exist
+  // (an insert would move a B-tree's entries and invalidate these).
+  std::vector<SeriesMap::iterator> located;
+  std::vector<bool> all_located;
   for (const model::Family& family : push.families) {
+    all_located.push_back(true);
+    const std::size_t first_located = located.size();
     Shard& shard = group.shards[ShardOf(family.name)];
     auto fit = shard.families.find(family.name);
     if (fit != shard.families.end()) {
@@ -284,8 +290,12 @@ Result<Journal::Ticket> SeriesStore::ApplyLocked(Group& group, const model::Push
       const StoredSeries* stored = nullptr;
       if (fit != shard.families.end() && fit->second.type == family.type) {
         auto sit = fit->second.series.find(series.labels);
-        if (sit != fit->second.series.end()) stored = &sit->second;
+        if (sit != fit->second.series.end()) {
+          stored = &sit->second;
+          located.push_back(sit);
+        }
       }
+      if (stored == nullptr) all_located.back() = false;
       if (stored == nullptr) {
         new_series += writer.empty() ? 1 : 2;
       } else if (IsExpired(group, *stored, now)) {
@@ -298,6 +308,7 @@ Result<Journal::Ticket> SeriesStore::ApplyLocked(Group& group, const model::Push
         if (!writer.empty() && stored->FindWriter(writer) == nullptr) ++new_series;
       }
     }
+    if (!all_located.back()) located.resize(first_located);
   }
 
   // Phase 2: reserve room for the new series against the group's limit. A replayed
@@ -334,7 +345,9 @@ Result<Journal::Ticket> SeriesStore::ApplyLocked(Group& group, const model::Push
     }
   }
   // Nothing below can fail.
-  for (const model::Family& family : push.families) {
+  auto next_located = located.begin();
+  for (std::size_t f = 0; f < push.families.size(); ++f) {
+    const model::Family& family = push.families[f];
     Shard& shard = group.shards[ShardOf(family.name)];
     StoredFamily& stored = shard.families[family.name];
     if (stored.type != family.type) {
@@ -348,10 +361,17 @@ Result<Journal::Ticket> SeriesStore::ApplyLocked(Group& group, const model::Push
     if (!family.help.empty()) stored.help = family.help;
     for (const model::Series& series : family.series) {
       const std::string_view writer = cumulative_type ? WriterOf(series) : std::string_view();
-      auto it = stored.series.lower_bound(series.labels);
-      const bool inserted = it == stored.series.end() || it->first.Compare(series.labels) != 0;
-      if (inserted)
-        it = stored.series.emplace_hint(it, model::PackedLabels(series.labels), StoredSeries{});
+      SeriesMap::iterator it;
+      bool inserted = false;
+      if (all_located[f]) {
+        it = *next_located++;
+      } else {
+        it = stored.series.lower_bound(series.labels);
+        inserted = it == stored.series.end() || it->first.Compare(series.labels) != 0;
+        if (inserted) {
+          it = stored.series.emplace_hint(it, model::PackedLabels(series.labels), StoredSeries{});
+        }
+      }
       StoredSeries& target = it->second;
       if (inserted || IsExpired(group, target, now)) {
         // An expired series that was not swept yet starts afresh, as if it were new.

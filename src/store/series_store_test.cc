@@ -210,6 +210,29 @@ TEST_F(SeriesStoreTest, LatestStampOrdersGaugesAndMayTurnAScalarShaped) {
   EXPECT_EQ(image.groups[0].families[0].series[0].value.latest, 7);
 }
 
+TEST_F(SeriesStoreTest, PushesMixingKnownAndNewSeriesLandOnTheRightSeries) {
+  store_.Configure({GroupSettings{"g", 100, std::chrono::seconds(60)}});
+  const auto push = [](std::vector<std::pair<std::string, double>> a,
+                       std::vector<std::pair<std::string, double>> b) {
+    model::Family fa = t::Family("a_total", MetricType::kCounter, {});
+    for (auto& [k, v] : a) fa.series.push_back(t::Scalar({{"k", k}}, v));
+    model::Family fb = t::Family("b_total", MetricType::kCounter, {});
+    for (auto& [k, v] : b) fb.series.push_back(t::Scalar({{"k", k}}, v));
+    return t::Push({fa, fb});
+  };
+  ASSERT_TRUE(store_.Apply("g", push({{"1", 1}, {"3", 3}}, {{"x", 10}})).ok());
+  // a: one known, one new between them, one known; b: all known.
+  ASSERT_TRUE(store_.Apply("g", push({{"1", 1}, {"2", 2}, {"3", 3}}, {{"x", 10}})).ok());
+  // a: all known; b: a new series before the known one.
+  ASSERT_TRUE(store_.Apply("g", push({{"3", 3}, {"1", 1}, {"2", 2}}, {{"w", 5}, {"x", 10}})).ok());
+  EXPECT_EQ(Value("a_total", {{"k", "1"}}), 3);
+  EXPECT_EQ(Value("a_total", {{"k", "2"}}), 4);
+  EXPECT_EQ(Value("a_total", {{"k", "3"}}), 9);
+  EXPECT_EQ(Value("b_total", {{"k", "w"}}), 5);
+  EXPECT_EQ(Value("b_total", {{"k", "x"}}), 30);
+  EXPECT_EQ(SeriesCount(), 5u);
+}
+
 TEST_F(SeriesStoreTest, VisitFamilyStreamsLiveSeriesInLabelOrder) {
   auto push = t::Push(
       {t::Family("b", MetricType::kGauge,
