@@ -20,14 +20,15 @@ const std::string* FindLabel(const Labels& labels, std::string_view name) {
   return nullptr;
 }
 
-void SetLabel(Labels& labels, std::string_view name, std::string_view value) {
+bool SetLabel(Labels& labels, std::string_view name, std::string_view value) {
   auto it = std::lower_bound(labels.begin(), labels.end(), name,
                              [](const Label& l, std::string_view n) { return l.name < n; });
   if (it != labels.end() && it->name == name) {
     it->value = std::string(value);
-  } else {
-    labels.insert(it, Label{std::string(name), std::string(value)});
+    return true;
   }
+  labels.insert(it, Label{std::string(name), std::string(value)});
+  return false;
 }
 
 std::size_t HashLabels(const Labels& labels) {

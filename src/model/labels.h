@@ -24,8 +24,8 @@ bool Canonicalize(Labels& labels);
 // The value of `name`, or nullptr.
 const std::string* FindLabel(const Labels& labels, std::string_view name);
 
-// Sets `name` to `value`, keeping the set sorted (replaces an existing value).
-void SetLabel(Labels& labels, std::string_view name, std::string_view value);
+// Sets `name` to `value`, keeping the set sorted. Returns true if it replaced a value.
+bool SetLabel(Labels& labels, std::string_view name, std::string_view value);
 
 std::size_t HashLabels(const Labels& labels);
 

@@ -139,13 +139,19 @@ Status AddGroupingLabels(const model::Labels& grouping, model::Push& push) {
   std::vector<const model::Labels*> sorted;
   for (model::Family& family : push.families) {
     sorted.clear();
+    // Series of a family are distinct as parsed; adding the same labels to each keeps
+    // them so. Only a grouping label that replaces a series' own value can merge two.
+    bool replaced = false;
     for (model::Series& series : family.series) {
-      for (const model::Label& l : grouping) model::SetLabel(series.labels, l.name, l.value);
+      for (const model::Label& l : grouping) {
+        replaced = model::SetLabel(series.labels, l.name, l.value) || replaced;
+      }
       if (!has_instance && model::FindLabel(series.labels, "instance") == nullptr) {
         model::SetLabel(series.labels, "instance", "");
       }
       sorted.push_back(&series.labels);
     }
+    if (!replaced) continue;
     // Sorted pointers find a repeat without copying every label set into a set.
     std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) { return *a < *b; });
     auto repeat = std::adjacent_find(sorted.begin(), sorted.end(),
