@@ -39,7 +39,7 @@ std::string PushBuilder::Where(std::size_t line) const {
 }
 
 PushBuilder::PendingFamily& PushBuilder::FamilyFor(std::string_view name, std::size_t line) {
-  auto it = index_.find(std::string(name));
+  auto it = index_.find(name);
   if (it != index_.end()) return families_[it->second];
   index_.emplace(std::string(name), families_.size());
   PendingFamily& f = families_.emplace_back();
@@ -93,7 +93,7 @@ Status PushBuilder::DeclareHelp(std::string_view family, std::string help, std::
 
 std::pair<PushBuilder::PendingFamily*, PushBuilder::Part> PushBuilder::Resolve(
     std::string_view name, std::size_t line) {
-  if (auto it = index_.find(std::string(name)); it != index_.end()) {
+  if (auto it = index_.find(name); it != index_.end()) {
     PendingFamily& f = families_[it->second];
     if (f.type_declared || f.help_declared || !f.series.empty()) return {&f, Part::kValue};
   }
@@ -107,7 +107,7 @@ std::pair<PushBuilder::PendingFamily*, PushBuilder::Part> PushBuilder::Resolve(
   for (const SuffixRule& rule : kRules) {
     std::string_view base;
     if (!StripSuffix(name, rule.suffix, base)) continue;
-    auto it = index_.find(std::string(base));
+    auto it = index_.find(base);
     if (it == index_.end()) continue;
     PendingFamily& f = families_[it->second];
     const bool is_total = rule.suffix == "_total";

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -72,7 +73,14 @@ class PushBuilder {
   std::string_view unit_;
   bool openmetrics_ = false;
   std::vector<PendingFamily> families_;  // in order of first appearance
-  std::unordered_map<std::string, std::size_t> index_;
+  // Transparent, so a sample's name is looked up without building a std::string.
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view name) const {
+      return std::hash<std::string_view>{}(name);
+    }
+  };
+  std::unordered_map<std::string, std::size_t, NameHash, std::equal_to<>> index_;
 };
 
 }  // namespace accumulator::parse

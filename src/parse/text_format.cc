@@ -37,6 +37,7 @@ class LineCursor {
     return line_.substr(start, pos_ - start);
   }
   std::string_view Rest() const { return line_.substr(pos_); }
+  void Skip(std::size_t n) { pos_ += n; }
   Status Error(const std::string& what) const {
     return Status::InvalidArgument("line " + std::to_string(number_) + ": " + what);
   }
@@ -118,6 +119,11 @@ Status ParseComment(LineCursor& cur, PushBuilder& builder, Dialect dialect) {
 Status ParseLabelValue(LineCursor& cur, std::string& value) {
   if (cur.AtEnd() || cur.Peek() != '"') return cur.Error("expected '\"' to start a label value");
   cur.Advance();
+  // Most values have no escapes: take the run up to the first quote or backslash whole.
+  const std::string_view rest = cur.Rest();
+  const std::size_t plain = rest.find_first_of("\"\\");
+  value.assign(rest.substr(0, plain));
+  cur.Skip(plain == std::string_view::npos ? rest.size() : plain);
   while (!cur.AtEnd()) {
     const char c = cur.Peek();
     cur.Advance();
@@ -191,6 +197,8 @@ Status ParseSample(LineCursor& cur, PushBuilder& builder, const Limits& limits, 
   }
   cur.SkipBlanks();
   model::Labels labels;
+  // Room for a few labels and the grouping labels added later, without regrowing.
+  labels.reserve(8);
   if (!cur.AtEnd() && cur.Peek() == '{') {
     if (Status s = ParseLabels(cur, labels, limits); !s.ok()) return s;
     cur.SkipBlanks();
