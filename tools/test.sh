@@ -42,6 +42,8 @@ bash deploy/test/run.sh
 
 step "micro-benchmark smoke run"
 ./build/bench/ma_bench --benchmark_min_time=0.01 --benchmark_filter='/(10|100)$' >/dev/null
+./build/bench/ma_bench --benchmark_min_time=0.01 \
+  --benchmark_filter='BM_StreamScrape/10000$|BM_HeapPerSeries/10000/' >/dev/null
 ./build/bench/ma_bench --benchmark_min_time=0.01 --benchmark_filter='BM_Push/[0-3]/real_time$' \
   >/dev/null
 echo "benchmarks ran"
