@@ -41,4 +41,23 @@ void BM_ParseText(benchmark::State& state) {
 }
 BENCHMARK(BM_ParseText)->Arg(10)->Arg(100)->Arg(1000);
 
+// The body bench/compare_pushgateway/push.lua sends: `series` counters with two short
+// labels, the shape of most pushes from short-lived jobs.
+void BM_ParseSmallPush(benchmark::State& state) {
+  std::string body = "# TYPE bench_requests_total counter\n";
+  for (int i = 1; i <= state.range(0); ++i) {
+    body += "bench_requests_total{route=\"r" + std::to_string(i) + "\",code=\"200\"} 1\n";
+  }
+  const accumulator::parse::Limits limits;
+  for (auto _ : state) {
+    auto push = accumulator::parse::ParseText(body, limits);
+    if (!push.ok()) state.SkipWithError(push.status().message().c_str());
+    benchmark::DoNotOptimize(push);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * body.size()));
+  state.counters["series/s"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * state.range(0)), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_ParseSmallPush)->Arg(10);
+
 }  // namespace

@@ -6,6 +6,11 @@
 namespace accumulator::model {
 
 bool Canonicalize(Labels& labels) {
+  // Clients write labels in a fixed order, usually sorted already.
+  const auto out_of_order = [](const Label& a, const Label& b) { return a.name >= b.name; };
+  if (std::adjacent_find(labels.begin(), labels.end(), out_of_order) == labels.end()) {
+    return true;
+  }
   std::sort(labels.begin(), labels.end(),
             [](const Label& a, const Label& b) { return a.name < b.name; });
   return std::adjacent_find(labels.begin(), labels.end(), [](const Label& a, const Label& b) {
@@ -24,7 +29,7 @@ bool SetLabel(Labels& labels, std::string_view name, std::string_view value) {
   auto it = std::lower_bound(labels.begin(), labels.end(), name,
                              [](const Label& l, std::string_view n) { return l.name < n; });
   if (it != labels.end() && it->name == name) {
-    it->value = std::string(value);
+    it->value.assign(value);
     return true;
   }
   labels.insert(it, Label{std::string(name), std::string(value)});

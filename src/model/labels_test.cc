@@ -11,6 +11,11 @@ TEST(LabelsTest, CanonicalizeSortsAndDetectsDuplicates) {
   EXPECT_EQ(l[0].name, "a");
   Labels dup{{"a", "1"}, {"a", "2"}};
   EXPECT_FALSE(Canonicalize(dup));
+  Labels sorted{{"a", "1"}, {"b", "2"}, {"c", "3"}};
+  EXPECT_TRUE(Canonicalize(sorted));
+  EXPECT_EQ(sorted, (Labels{{"a", "1"}, {"b", "2"}, {"c", "3"}}));
+  Labels late_dup{{"a", "1"}, {"b", "2"}, {"b", "3"}};
+  EXPECT_FALSE(Canonicalize(late_dup));
 }
 
 TEST(LabelsTest, SetLabelKeepsOrderAndReplaces) {

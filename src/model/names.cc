@@ -1,31 +1,45 @@
 #include "model/names.h"
 
+#include <array>
+#include <cstdint>
+#include <cstring>
+
 namespace accumulator::model {
 namespace {
 
-bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+// Character classes as a table: names are checked on every pushed sample.
+enum CharClass : unsigned char { kDigit = 1, kLetterOrUnderscore = 2, kColon = 4 };
 
-}  // namespace
+constexpr std::array<unsigned char, 256> MakeCharClasses() {
+  std::array<unsigned char, 256> table{};
+  for (int c = '0'; c <= '9'; ++c) table[c] = kDigit;
+  for (int c = 'a'; c <= 'z'; ++c) table[c] = kLetterOrUnderscore;
+  for (int c = 'A'; c <= 'Z'; ++c) table[c] = kLetterOrUnderscore;
+  table['_'] = kLetterOrUnderscore;
+  table[':'] = kColon;
+  return table;
+}
+constexpr std::array<unsigned char, 256> kCharClasses = MakeCharClasses();
 
-bool IsValidMetricName(std::string_view name) {
-  if (name.empty()) return false;
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    const char c = name[i];
-    const bool ok = IsAlpha(c) || c == '_' || c == ':' || (i > 0 && IsDigit(c));
-    if (!ok) return false;
+// True if `name` is non-empty, starts with a `first` class and continues with `rest`.
+bool MatchesClasses(std::string_view name, unsigned first, unsigned rest) {
+  if (name.empty() || (kCharClasses[static_cast<unsigned char>(name[0])] & first) == 0) {
+    return false;
+  }
+  for (std::size_t i = 1; i < name.size(); ++i) {
+    if ((kCharClasses[static_cast<unsigned char>(name[i])] & rest) == 0) return false;
   }
   return true;
 }
 
+}  // namespace
+
+bool IsValidMetricName(std::string_view name) {
+  return MatchesClasses(name, kLetterOrUnderscore | kColon, kLetterOrUnderscore | kColon | kDigit);
+}
+
 bool IsValidLabelName(std::string_view name) {
-  if (name.empty()) return false;
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    const char c = name[i];
-    const bool ok = IsAlpha(c) || c == '_' || (i > 0 && IsDigit(c));
-    if (!ok) return false;
-  }
-  return true;
+  return MatchesClasses(name, kLetterOrUnderscore, kLetterOrUnderscore | kDigit);
 }
 
 bool IsReservedLabelName(std::string_view name) { return name.starts_with("__"); }
@@ -35,6 +49,14 @@ bool IsMetadataLabel(std::string_view name) { return name.starts_with(kMetadataL
 bool IsValidUtf8(std::string_view text) {
   std::size_t i = 0;
   const std::size_t n = text.size();
+  // Label values are nearly always ASCII: skip it eight bytes at a time.
+  constexpr std::uint64_t kHighBits = 0x8080808080808080ULL;
+  while (i + 8 <= n) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, text.data() + i, sizeof word);
+    if ((word & kHighBits) != 0) break;
+    i += 8;
+  }
   while (i < n) {
     const auto c = static_cast<unsigned char>(text[i]);
     if (c < 0x80) {

@@ -35,6 +35,12 @@ TEST(NamesTest, Utf8ValidationRejectsBrokenSequences) {
   EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));  // surrogate
   EXPECT_FALSE(IsValidUtf8("\xFF"));
   EXPECT_FALSE(IsValidUtf8("ab\xE2\x82"));  // truncated at end
+  // Past the first eight-byte words of ASCII, which are skipped whole.
+  EXPECT_TRUE(IsValidUtf8("0123456789abcdef\xC3\xA9"));
+  EXPECT_FALSE(IsValidUtf8("0123456789abcdef\xC3"));
+  EXPECT_FALSE(
+      IsValidUtf8("01234567\xFF"
+                  "89abcdef"));
 }
 
 }  // namespace

@@ -53,6 +53,7 @@ Status PushBuilder::DeclareType(std::string_view family, model::MetricType type,
     return Status::InvalidArgument(Where(line) + "invalid metric name \"" + std::string(family) +
                                    "\" in TYPE line");
   }
+  last_valid_ = false;
   PendingFamily& f = FamilyFor(family, line);
   if (f.type_declared) {
     return Status::InvalidArgument(Where(line) + "second TYPE line for metric \"" +
@@ -81,6 +82,7 @@ Status PushBuilder::DeclareHelp(std::string_view family, std::string help, std::
   if (!model::IsValidUtf8(help)) {
     return Status::InvalidArgument(Where(line) + "HELP text is not valid UTF-8");
   }
+  last_valid_ = false;
   PendingFamily& f = FamilyFor(family, line);
   if (f.help_declared) {
     return Status::InvalidArgument(Where(line) + "second HELP line for metric \"" +
@@ -92,6 +94,17 @@ Status PushBuilder::DeclareHelp(std::string_view family, std::string help, std::
 }
 
 std::pair<PushBuilder::PendingFamily*, PushBuilder::Part> PushBuilder::Resolve(
+    std::string_view name, std::size_t line) {
+  if (last_valid_ && name == last_name_) return {&families_[last_family_], last_part_};
+  const auto [family, part] = ResolveUncached(name, line);
+  last_name_.assign(name);
+  last_family_ = static_cast<std::size_t>(family - families_.data());
+  last_part_ = part;
+  last_valid_ = true;
+  return {family, part};
+}
+
+std::pair<PushBuilder::PendingFamily*, PushBuilder::Part> PushBuilder::ResolveUncached(
     std::string_view name, std::size_t line) {
   if (auto it = index_.find(name); it != index_.end()) {
     PendingFamily& f = families_[it->second];
@@ -200,10 +213,17 @@ Status PushBuilder::AddSample(std::string_view name, model::Labels labels, doubl
     }
   }
 
-  auto emplaced = family->series.try_emplace(std::move(labels));
-  const model::Labels& series_labels = emplaced.first->first;
-  PendingSeries& s = emplaced.first->second;
-  if (emplaced.second) s.first_line = line;
+  auto* entry = family->last_series;
+  if (entry == nullptr || entry->first != labels) {
+    // Bodies often list series in order: the end is the first place to try.
+    const std::size_t known = family->series.size();
+    auto emplaced = family->series.try_emplace(family->series.end(), std::move(labels));
+    entry = &*emplaced;
+    if (family->series.size() != known) entry->second.first_line = line;
+    family->last_series = entry;
+  }
+  const model::Labels& series_labels = entry->first;
+  PendingSeries& s = entry->second;
   for (model::Label& m : metadata) model::SetLabel(s.metadata, m.name, m.value);
 
   const auto duplicate = [&] {
@@ -300,10 +320,19 @@ Status PushBuilder::FinishSeries(const PendingFamily& family, model::Labels labe
 }
 
 Result<model::Push> PushBuilder::Finish() && {
+  std::size_t filled_families = 0;
+  bool created_named = false;
+  for (const PendingFamily& f : families_) {
+    if (f.series.empty()) continue;
+    ++filled_families;
+    created_named = created_named || f.name.ends_with("_created");
+  }
+
   // Python's client writes `x_created` as a gauge family beside counter `x_total` /
   // histogram `x` in text 0.0.4. Such families are creation times, not data.
   std::set<std::string> created_companions;
   for (const PendingFamily& f : families_) {
+    if (!created_named) break;  // no family could be one
     if (f.series.empty()) continue;
     std::string_view base = f.name;
     if (f.type == model::MetricType::kCounter) StripSuffix(f.name, "_total", base);
@@ -317,6 +346,7 @@ Result<model::Push> PushBuilder::Finish() && {
   // `x`): the exposition could not say whose samples are whose.
   std::map<std::string, const PendingFamily*> owners;
   for (const PendingFamily& f : families_) {
+    if (filled_families < 2) break;  // one family cannot clash
     if (f.series.empty()) continue;
     std::string stored_name = f.name;
     if (openmetrics_ && f.type == model::MetricType::kCounter) stored_name += "_total";

@@ -58,12 +58,17 @@ class PushBuilder {
     std::string help;
     std::size_t first_line = 0;
     std::map<model::Labels, PendingSeries> series;
+    // The series the previous sample went to: a histogram's or summary's lines come
+    // one after another, so most samples find their series here without a search.
+    // A node pointer, not an iterator: it stays valid when the family moves.
+    std::pair<const model::Labels, PendingSeries>* last_series = nullptr;
   };
   enum class Part { kValue, kBucket, kSum, kCount, kCreated };
 
   PendingFamily& FamilyFor(std::string_view name, std::size_t line);
   // Which family a sample name belongs to, and which part of a series it is.
   std::pair<PendingFamily*, Part> Resolve(std::string_view name, std::size_t line);
+  std::pair<PendingFamily*, Part> ResolveUncached(std::string_view name, std::size_t line);
   Status FinishSeries(const PendingFamily& family, model::Labels labels, PendingSeries& pending,
                       model::Series& out) const;
 
@@ -73,6 +78,12 @@ class PushBuilder {
   std::string_view unit_;
   bool openmetrics_ = false;
   std::vector<PendingFamily> families_;  // in order of first appearance
+  // The previous sample's name and where it went. Samples of one family come one after
+  // another; a TYPE or HELP line may change where a name goes, so they clear this.
+  std::string last_name_;
+  std::size_t last_family_ = 0;
+  Part last_part_ = Part::kValue;
+  bool last_valid_ = false;
   // Transparent, so a sample's name is looked up without building a std::string.
   struct NameHash {
     using is_transparent = void;

@@ -121,9 +121,10 @@ Status ParseLabelValue(LineCursor& cur, std::string& value) {
   cur.Advance();
   // Most values have no escapes: take the run up to the first quote or backslash whole.
   const std::string_view rest = cur.Rest();
-  const std::size_t plain = rest.find_first_of("\"\\");
+  std::size_t plain = 0;
+  while (plain < rest.size() && rest[plain] != '"' && rest[plain] != '\\') ++plain;
   value.assign(rest.substr(0, plain));
-  cur.Skip(plain == std::string_view::npos ? rest.size() : plain);
+  cur.Skip(plain);
   while (!cur.AtEnd()) {
     const char c = cur.Peek();
     cur.Advance();
@@ -192,7 +193,8 @@ Status ParseLabels(LineCursor& cur, model::Labels& labels, const Limits& limits)
 Status ParseSample(LineCursor& cur, PushBuilder& builder, const Limits& limits, Dialect dialect) {
   const std::string_view name = cur.Name();
   if (name.empty()) return cur.Error(std::string("unexpected character '") + cur.Peek() + "'");
-  if (!model::IsValidMetricName(name)) {
+  // Name() took only name characters, so only a leading digit can make it invalid.
+  if (name[0] >= '0' && name[0] <= '9') {
     return cur.Error("invalid metric name \"" + std::string(name) + "\"");
   }
   cur.SkipBlanks();

@@ -93,6 +93,41 @@ TEST(TextFormatTest, AssemblesHistogramSeries) {
   EXPECT_EQ(h.count, 3);
 }
 
+TEST(TextFormatTest, AssemblesInterleavedSeries) {
+  // Lines of one series need not be adjacent; each goes to the series its labels name.
+  auto push = ParseText(
+      "# TYPE rt histogram\n"
+      "rt_bucket{path=\"/a\",le=\"+Inf\"} 3\nrt_bucket{path=\"/b\",le=\"+Inf\"} 5\n"
+      "rt_sum{path=\"/a\"} 1.5\nrt_sum{path=\"/b\"} 2.5\nrt_count{path=\"/a\"} 3\n",
+      Limits{});
+  ASSERT_TRUE(push.ok()) << push.status().message();
+  const auto& series = push->families[0].series;
+  ASSERT_EQ(series.size(), 2u);
+  const auto& a = std::get<model::HistogramValue>(series[0].value);
+  const auto& b = std::get<model::HistogramValue>(series[1].value);
+  EXPECT_EQ(a.sum, 1.5);
+  EXPECT_EQ(a.count, 3);
+  EXPECT_EQ(b.sum, 2.5);
+  EXPECT_EQ(b.count, 5);
+
+  auto repeated = ParseText("c{x=\"1\"} 1\nc{x=\"2\"} 1\nc{x=\"1\"} 2\n", Limits{});
+  ASSERT_FALSE(repeated.ok());
+  EXPECT_EQ(repeated.status().message(), "line 3: duplicate sample for series c{x=\"1\"}");
+}
+
+TEST(TextFormatTest, HelpLineRedirectsLaterSamplesOfItsName) {
+  // After "# HELP x_bucket", x_bucket is a family of its own, no longer histogram x's
+  // buckets: the two now claim one sample name.
+  auto push = ParseText(
+      "# TYPE x histogram\nx_bucket{le=\"+Inf\"} 1\n# HELP x_bucket other\n"
+      "x_bucket{le=\"+Inf\"} 2\n",
+      Limits{});
+  ASSERT_FALSE(push.ok());
+  EXPECT_NE(push.status().message().find("metric name \"x_bucket\" belongs to both"),
+            std::string::npos)
+      << push.status().message();
+}
+
 TEST(TextFormatTest, AssemblesSummarySeries) {
   auto push = ParseText(
       "# TYPE lat summary\nlat{quantile=\"0.9\"} 0.2\nlat{quantile=\"0.5\"} 0.1\n"
