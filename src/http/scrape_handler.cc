@@ -147,7 +147,7 @@ Response Api::HandleScrapeAll(const Request& request) {
     if (entry.pushed.size() < 2) continue;
     const std::string& name = family_name;  // a lambda below may not capture a binding
     for (const Source& source : entry.pushed) {
-      auto family = store_.SnapshotFamily(*source.group, name);
+      auto family = store_.SnapshotFamily(*source.group, source.info);
       if (!family) continue;
       if (!entry.merged) {
         entry.merged = std::move(family);

@@ -409,7 +409,7 @@ Result<std::vector<model::Family>> SeriesStore::Snapshot(std::string_view group_
   if (!families.ok()) return families.status();
   std::vector<model::Family> out;
   for (const FamilyInfo& info : *families) {
-    if (auto family = SnapshotFamily(group_name, info.name)) out.push_back(std::move(*family));
+    if (auto family = SnapshotFamily(group_name, info)) out.push_back(std::move(*family));
   }
   return out;
 }
@@ -461,19 +461,17 @@ std::size_t SeriesStore::VisitFamily(std::string_view group_name, std::string_vi
 }
 
 std::optional<model::Family> SeriesStore::SnapshotFamily(std::string_view group_name,
-                                                         std::string_view family) const {
-  std::shared_ptr<Group> group = FindGroup(group_name);
-  if (!group) return std::nullopt;
-  const TimePoint now = clock_.Now();
-  const Shard& shard = group->shards[ShardOf(family)];
-  ReaderLock lock(shard.mu);
-  auto fit = shard.families.find(std::string(family));
-  if (fit == shard.families.end()) return std::nullopt;
-  model::Family out{std::string(family), fit->second.type, fit->second.help, {}};
-  for (const auto& [packed, series] : fit->second.series) {
-    if (IsExpired(*group, series, now)) continue;
-    out.series.push_back(model::Series{packed.Unpack(), series.PlainValue(), {}});
-  }
+                                                         const FamilyInfo& family) const {
+  model::Family out{family.name, family.type, family.help, {}};
+  VisitFamily(group_name, family.name, family.type,
+              [&out](std::span<const model::LabelRef> refs, const model::Value& value) {
+                model::Labels labels;
+                labels.reserve(refs.size());
+                for (const model::LabelRef& l : refs) {
+                  labels.push_back({std::string(l.name), std::string(l.value)});
+                }
+                out.series.push_back(model::Series{std::move(labels), value, {}});
+              });
   if (out.series.empty()) return std::nullopt;
   return out;
 }

@@ -122,14 +122,14 @@ class SeriesStore {
   // family may turn out to hold only expired series). VisitFamily calls `visit` for each
   // live series of `family`, in label order, with the family's shard locked (so `visit`
   // must not call the store), if the family still has `type`; returns how many it visited.
-  // SnapshotFamily copies one family's live series (nullopt if it has none).
+  // SnapshotFamily copies the live series VisitFamily would visit (nullopt if none).
   Result<std::vector<FamilyInfo>> Families(std::string_view group) const;
   using SeriesVisitor =
       std::function<void(std::span<const model::LabelRef> labels, const model::Value& value)>;
   std::size_t VisitFamily(std::string_view group, std::string_view family, model::MetricType type,
                           const SeriesVisitor& visit) const;
   std::optional<model::Family> SnapshotFamily(std::string_view group,
-                                              std::string_view family) const;
+                                              const FamilyInfo& family) const;
 
   // Removes every series of the group (cron or API reset).
   Status Reset(std::string_view group) MA_NO_THREAD_SAFETY_ANALYSIS;

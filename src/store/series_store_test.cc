@@ -275,11 +275,15 @@ TEST_F(SeriesStoreTest, VisitFamilyStreamsLiveSeriesInLabelOrder) {
           .ok());
   clock_.Advance(std::chrono::seconds(21));
   EXPECT_EQ(store_.VisitFamily("g", "b", MetricType::kGauge, [](auto, const auto&) {}), 1u);
-  auto copy = store_.SnapshotFamily("g", "b");
+  auto copy = store_.SnapshotFamily("g", {"b", MetricType::kGauge, "help of b"});
   ASSERT_TRUE(copy.has_value());
   ASSERT_EQ(copy->series.size(), 1u);
   EXPECT_EQ(copy->series[0].labels, (model::Labels{{"x", "2"}}));
-  EXPECT_FALSE(store_.SnapshotFamily("g", "a").has_value());  // all expired
+  EXPECT_EQ(std::get<model::ScalarValue>(copy->series[0].value).value, 5);
+  EXPECT_EQ(copy->help, "help of b");
+  // All of a's series expired; b is not a counter.
+  EXPECT_FALSE(store_.SnapshotFamily("g", {"a", MetricType::kHistogram, ""}).has_value());
+  EXPECT_FALSE(store_.SnapshotFamily("g", {"b", MetricType::kCounter, ""}).has_value());
 }
 
 TEST_F(SeriesStoreTest, DeleteMatchingRemovesOnlyMatchingSeries) {
