@@ -6,10 +6,6 @@ namespace {
 // Bounds the memory of "already logged" conflict keys.
 constexpr std::size_t kMaxLoggedConflicts = 10'000;
 
-model::Series Sample(model::Labels labels, double value) {
-  return model::Series{std::move(labels), model::ScalarValue{value}, {}};
-}
-
 }  // namespace
 
 void ApiStats::CountPush(std::string_view group, std::string_view reason) {
@@ -60,9 +56,10 @@ std::vector<model::Family> ApiStats::Families() const {
     for (const auto& [key, counter] : pushes_) {
       const auto v = static_cast<double>(counter->load(std::memory_order_relaxed));
       if (key.second == "ok") {
-        accepted.series.push_back(Sample({{"group", key.first}}, v));
+        accepted.series.push_back(model::ScalarSeries({{"group", key.first}}, v));
       } else {
-        rejected.series.push_back(Sample({{"group", key.first}, {"reason", key.second}}, v));
+        rejected.series.push_back(
+            model::ScalarSeries({{"group", key.first}, {"reason", key.second}}, v));
       }
     }
   }
@@ -80,19 +77,21 @@ std::vector<model::Family> ApiStats::Families() const {
                         MetricType::kCounter,
                         "Configuration reloads, by result.",
                         {}};
-  reloads.series.push_back(Sample({{"result", "failure"}}, static_cast<double>(reloads_failed_)));
-  reloads.series.push_back(Sample({{"result", "success"}}, static_cast<double>(reloads_ok_)));
+  reloads.series.push_back(
+      model::ScalarSeries({{"result", "failure"}}, static_cast<double>(reloads_failed_)));
+  reloads.series.push_back(
+      model::ScalarSeries({{"result", "success"}}, static_cast<double>(reloads_ok_)));
   model::Family last_ok{"metrics_accumulator_config_last_reload_successful",
                         MetricType::kGauge,
                         "1 if the last configuration reload succeeded.",
                         {}};
-  last_ok.series.push_back(Sample({}, last_reload_ok_ ? 1 : 0));
+  last_ok.series.push_back(model::ScalarSeries({}, last_reload_ok_ ? 1 : 0));
   model::Family conflicts{"metrics_accumulator_exposition_conflicts_total",
                           MetricType::kCounter,
                           "Series or families left out of /metrics because an earlier group "
                           "holds the same name with another type or the same series.",
                           {}};
-  conflicts.series.push_back(Sample({}, static_cast<double>(conflicts_.load())));
+  conflicts.series.push_back(model::ScalarSeries({}, static_cast<double>(conflicts_.load())));
   std::vector<model::Family> out;
   if (!accepted.series.empty()) out.push_back(std::move(accepted));
   if (!rejected.series.empty()) out.push_back(std::move(rejected));

@@ -16,10 +16,6 @@
 namespace accumulator::http {
 namespace {
 
-model::Series Sample(model::Labels labels, double value) {
-  return model::Series{std::move(labels), model::ScalarValue{value}, {}};
-}
-
 // Adds `series` to `kept`, both sorted by labels (the store's order), in one merge
 // pass; a series `kept` already has stays, and `on_conflict` hears of the other.
 void MergeSeries(model::Family& kept, std::vector<model::Series> series,
@@ -200,12 +196,12 @@ std::vector<model::Family> Api::SelfMetrics(const config::Config& config) const 
                       MetricType::kGauge,
                       "Version of this metrics-accumulator; always 1.",
                       {}};
-  build.series.push_back(Sample({{"version", options_.version}}, 1));
+  build.series.push_back(model::ScalarSeries({{"version", options_.version}}, 1));
   model::Family start{"metrics_accumulator_start_time_seconds",
                       MetricType::kGauge,
                       "Unix time the server started.",
                       {}};
-  start.series.push_back(Sample({}, ToUnixSeconds(options_.start_time)));
+  start.series.push_back(model::ScalarSeries({}, ToUnixSeconds(options_.start_time)));
   model::Family series{
       "metrics_accumulator_series", MetricType::kGauge, "Series stored, by metric group.", {}};
   model::Family limit{"metrics_accumulator_series_limit",
@@ -228,17 +224,18 @@ std::vector<model::Family> Api::SelfMetrics(const config::Config& config) const 
                       MetricType::kGauge,
                       "1 once configuration and stored state are loaded.",
                       {}};
-  ready.series.push_back(Sample({}, ready_ ? 1 : 0));
+  ready.series.push_back(model::ScalarSeries({}, ready_ ? 1 : 0));
   for (const config::GroupConfig& group : config.groups) {
     auto stats = store_.Stats(group.name);
     if (!stats.ok()) continue;
     const model::Labels labels{{"group", group.name}};
-    series.series.push_back(Sample(labels, static_cast<double>(stats->series)));
-    limit.series.push_back(Sample(labels, static_cast<double>(group.max_time_series)));
-    expired.series.push_back(Sample(labels, static_cast<double>(stats->expired_series)));
-    resets.series.push_back(Sample(labels, static_cast<double>(stats->resets)));
+    series.series.push_back(model::ScalarSeries(labels, static_cast<double>(stats->series)));
+    limit.series.push_back(model::ScalarSeries(labels, static_cast<double>(group.max_time_series)));
+    expired.series.push_back(
+        model::ScalarSeries(labels, static_cast<double>(stats->expired_series)));
+    resets.series.push_back(model::ScalarSeries(labels, static_cast<double>(stats->resets)));
     if (stats->last_push.time_since_epoch().count() != 0) {
-      last_push.series.push_back(Sample(labels, ToUnixSeconds(stats->last_push)));
+      last_push.series.push_back(model::ScalarSeries(labels, ToUnixSeconds(stats->last_push)));
     }
   }
   for (model::Family* f :

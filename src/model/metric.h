@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -54,6 +55,11 @@ struct Series {
   Value value;
   Labels metadata;
 };
+
+// A series with a plain value and no metadata, e.g. one of the server's own metrics.
+inline Series ScalarSeries(Labels labels, double value) {
+  return Series{std::move(labels), ScalarValue{value}, {}};
+}
 
 struct Family {
   std::string name;

@@ -42,18 +42,18 @@ std::vector<SnapshotFile> SnapshotsIn(const std::vector<std::string>& names) {
   return out;
 }
 
-model::Series Sample(model::Labels labels, double value) {
-  return model::Series{std::move(labels), model::ScalarValue{value}, {}};
-}
-
 model::Family Gauge(std::string name, std::string help, double value) {
-  return model::Family{
-      std::move(name), model::MetricType::kGauge, std::move(help), {Sample({}, value)}};
+  return model::Family{std::move(name),
+                       model::MetricType::kGauge,
+                       std::move(help),
+                       {model::ScalarSeries({}, value)}};
 }
 
 model::Family Counter(std::string name, std::string help, double value) {
-  return model::Family{
-      std::move(name), model::MetricType::kCounter, std::move(help), {Sample({}, value)}};
+  return model::Family{std::move(name),
+                       model::MetricType::kCounter,
+                       std::move(help),
+                       {model::ScalarSeries({}, value)}};
 }
 
 }  // namespace
