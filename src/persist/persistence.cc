@@ -212,28 +212,24 @@ Status Persistence::Recover() {
   return Status::Ok();
 }
 
-Result<store::Journal::Ticket> Persistence::Append(const std::string& payload) {
-  return wal_->Append(payload);
-}
-
 Result<store::Journal::Ticket> Persistence::RecordPush(std::string_view group,
                                                        std::chrono::seconds ttl, TimePoint at,
                                                        const model::Push& push,
                                                        const store::PushTag& tag) {
-  return Append(EncodePushRecord(group, ttl, at, push, tag));
+  return wal_->Append(EncodePushRecord(group, ttl, at, push, tag));
 }
 
 Result<store::Journal::Ticket> Persistence::RecordReset(std::string_view group, TimePoint at) {
-  return Append(EncodeResetRecord(group, at));
+  return wal_->Append(EncodeResetRecord(group, at));
 }
 
 Result<store::Journal::Ticket> Persistence::RecordDelete(
     std::string_view group, TimePoint at, const std::vector<store::SeriesRef>& series) {
-  return Append(EncodeDeleteRecord(group, at, series));
+  return wal_->Append(EncodeDeleteRecord(group, at, series));
 }
 
 Result<store::Journal::Ticket> Persistence::RecordDrop(std::string_view group, TimePoint at) {
-  return Append(EncodeDropRecord(group, at));
+  return wal_->Append(EncodeDropRecord(group, at));
 }
 
 Status Persistence::WaitDurable(Ticket ticket) { return wal_->WaitDurable(ticket); }

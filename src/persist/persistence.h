@@ -76,7 +76,6 @@ class Persistence final : public store::Journal {
  private:
   Persistence(PersistenceOptions options, store::SeriesStore& store, const Clock& clock);
   Status Recover();
-  Result<Ticket> Append(const std::string& payload);
 
   const PersistenceOptions options_;
   store::SeriesStore& store_;
