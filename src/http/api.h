@@ -21,6 +21,8 @@
 
 namespace accumulator::http {
 
+class ScrapeBody;  // scrape_handler.cc
+
 struct ApiOptions {
   parse::Limits limits;
   std::size_t max_body_bytes = std::size_t{16} * 1024 * 1024;  // also bounds decompressed bodies
@@ -74,16 +76,9 @@ class Api {
   Response HandleCurrentConfiguration();
   Response HandleStatusPage();
 
-  // A scrape body written by `write`, in the format the request accepts, gzipped if
-  // it accepts that.
-  using ExpositionFunction = std::function<void(expose::ExpositionWriter&)>;
-  // `size_hint` (may be null) holds the size of the previous such body, to size the
-  // buffer once instead of growing (and copying) it step by step.
-  Response ScrapeResponse(const Request& request, const ExpositionFunction& write,
-                          TimePoint started, std::atomic<std::size_t>* size_hint = nullptr);
-  // Writes the group's family `info` straight from the store.
-  void StreamFamily(std::string_view group, const store::FamilyInfo& info,
-                    expose::ExpositionWriter& writer) const;
+  // A scrape answered in the format the request accepts, gzipped if it accepts that,
+  // with the families `body` lists; the body is made while it is sent.
+  Response ScrapeResponse(const Request& request, std::shared_ptr<ScrapeBody> body) const;
   std::vector<model::Family> SelfMetrics(const config::Config& config) const;
   // 401 unless the request carries global.adminApiKey (when one is configured).
   Status CheckAdminKey(const Request& request, const config::Config& config) const;
@@ -106,7 +101,6 @@ class Api {
   ApiOptions options_;
   PushRateLimiter rate_limiter_{clock_};
   std::atomic<bool> ready_{false};
-  std::atomic<std::size_t> scrape_all_bytes_{0};  // size of the last /metrics body
 };
 
 // Compares secrets in time independent of where they differ.

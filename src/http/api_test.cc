@@ -1,5 +1,7 @@
 #include "http/api.h"
 
+#include <cstdio>
+
 #include <gtest/gtest.h>
 
 #include "config/config_loader.h"
@@ -64,7 +66,9 @@ class ApiTest : public ::testing::Test {
     if (q != std::string::npos) r.query = path.substr(q + 1);
     r.body = std::move(body);
     r.headers = std::move(headers);
-    return api_.Handle(r);
+    Response response = api_.Handle(r);
+    response.CollectBody();
+    return response;
   }
   Response Push(const std::string& group, std::string body, std::string key = "secret-1") {
     return Call("POST", "/update/" + group, std::move(body), {{"x-api-key", key}});
@@ -166,6 +170,43 @@ TEST_F(ApiTest, ConfigurationViewsNeverShowKeys) {
     EXPECT_EQ(r.body.find("read-key"), std::string::npos) << path;
     EXPECT_NE(r.body.find("redacted"), std::string::npos) << path;
   }
+}
+
+TEST_F(ApiTest, LargeScrapeIsMadeInPiecesAndAPushBetweenThemShowsInTheLaterOnes) {
+  const auto line = [](int i, int value) {
+    char name[16];
+    std::snprintf(name, sizeof name, "%05d", i);
+    return "many_total{i=\"" + std::string(name) + "\",pad=\"" + std::string(40, 'p') + "\"} " +
+           std::to_string(value) + "\n";
+  };
+  std::string body = "# TYPE many_total counter\n";
+  for (int i = 0; i < 8000; ++i) body += line(i, 1);
+  ASSERT_EQ(Call("POST", "/update/second", body).status, 201);
+
+  Request get;
+  get.method = "GET";
+  get.path = "/metrics/second";
+  Response response = api_.Handle(get);
+  ASSERT_TRUE(response.body_source);
+  std::string piece;
+  ASSERT_TRUE(response.body_source(piece));  // more follow
+  std::string text = piece;
+  EXPECT_LT(piece.size(), body.size() / 2 + 100 * 1024);
+  // Both series the push adds to: one already written, one not yet.
+  ASSERT_NE(text.find(line(0, 1)), std::string::npos);
+  ASSERT_EQ(text.find("i=\"07999\""), std::string::npos);
+  ASSERT_EQ(
+      Call("POST", "/update/second", "# TYPE many_total counter\n" + line(0, 1) + line(7999, 1))
+          .status,
+      201);
+  for (bool more = true; more;) {
+    piece.clear();
+    more = response.body_source(piece);
+    text += piece;
+  }
+  EXPECT_NE(text.find(line(0, 1)), std::string::npos);
+  EXPECT_NE(text.find(line(7999, 2)), std::string::npos);
+  EXPECT_EQ(text.size(), body.size() + line(7999, 2).size() - line(7999, 1).size());
 }
 
 TEST_F(ApiTest, ScrapeAllMergesDisplayedGroupsFirstWins) {

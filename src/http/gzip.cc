@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <new>
 
 #include <zlib.h>
 
@@ -25,21 +26,40 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-std::string GzipCompress(std::string_view data) {
+struct GzipStream::State {
   z_stream zs{};
+};
+
+GzipStream::GzipStream() : state_(std::make_unique<State>()) {
   // Level 1: scrapes are large and frequent; speed matters more than the last few percent.
-  if (deflateInit2(&zs, 1, Z_DEFLATED, kGzipWindowBits, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-    return {};
+  if (deflateInit2(&state_->zs, 1, Z_DEFLATED, kGzipWindowBits, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    throw std::bad_alloc();
   }
-  std::string out;
-  out.resize(deflateBound(&zs, static_cast<uLong>(data.size())));
+}
+
+GzipStream::~GzipStream() { deflateEnd(&state_->zs); }
+
+void GzipStream::Add(std::string_view data, bool last, std::string& out) {
+  z_stream& zs = state_->zs;
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
   zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
+  const int flush = last ? Z_FINISH : Z_NO_FLUSH;
+  // Until zlib leaves room in the output: then it has taken all the input (and, when
+  // finishing, written the trailer).
+  do {
+    const std::size_t used = out.size();
+    const std::size_t room = std::max<std::size_t>(deflateBound(&zs, zs.avail_in), 4096);
+    out.resize(used + room);
+    zs.next_out = reinterpret_cast<Bytef*>(out.data() + used);
+    zs.avail_out = static_cast<uInt>(room);
+    deflate(&zs, flush);
+    out.resize(used + room - zs.avail_out);
+  } while (zs.avail_out == 0);
+}
+
+std::string GzipCompress(std::string_view data) {
+  std::string out;
+  GzipStream().Add(data, /*last=*/true, out);
   return out;
 }
 

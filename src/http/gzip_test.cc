@@ -14,6 +14,25 @@ TEST(GzipTest, RoundTrips) {
   EXPECT_EQ(*unpacked, text);
 }
 
+TEST(GzipTest, StreamInPiecesMakesOneGzipBody) {
+  std::string text;
+  for (int i = 0; i < 50000; ++i) text += "series_" + std::to_string(i * 7919 % 100003) + " 1\n";
+  GzipStream stream;
+  std::string packed;
+  std::size_t pieces_with_output = 0;
+  for (std::size_t at = 0; at < text.size(); at += 4096) {
+    const std::size_t before = packed.size();
+    stream.Add(std::string_view(text).substr(at, 4096), /*last=*/false, packed);
+    pieces_with_output += packed.size() > before ? 1 : 0;
+  }
+  stream.Add("the end\n", /*last=*/true, packed);
+  // zlib hands out compressed bytes as its buffers fill, not only at the end.
+  EXPECT_GT(pieces_with_output, 1u);
+  auto unpacked = GzipDecompress(packed, 1 << 24);
+  ASSERT_TRUE(unpacked.ok());
+  EXPECT_EQ(*unpacked, text + "the end\n");
+}
+
 TEST(GzipTest, StopsABombAtTheLimit) {
   const std::string packed = GzipCompress(std::string(10 << 20, '\0'));
   auto out = GzipDecompress(packed, 1 << 20);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -29,6 +30,23 @@ struct Response {
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+  // Set instead of `body` for a body made while it is sent (large scrapes). Each call
+  // puts the next part in `piece` (empty when called; a part may be empty) and returns
+  // whether more follow. The server calls it on the connection's thread, each time
+  // after the part before has gone out, and sends the parts as HTTP/1.1 chunks.
+  std::function<bool(std::string& piece)> body_source;
+
+  // Makes the whole body now (HEAD and HTTP/1.0 need its length first; tests).
+  void CollectBody() {
+    if (!body_source) return;
+    std::string piece;
+    for (bool more = true; more;) {
+      piece.clear();
+      more = body_source(piece);
+      body += piece;
+    }
+    body_source = nullptr;
+  }
 
   static Response Text(int status, std::string body) {
     Response r;

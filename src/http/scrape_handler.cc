@@ -40,34 +40,115 @@ void MergeSeries(model::Family& kept, std::vector<model::Series> series,
 
 }  // namespace
 
-Response Api::ScrapeResponse(const Request& request, const ExpositionFunction& write,
-                             TimePoint started, std::atomic<std::size_t>* size_hint) {
+// One scrape's body, made a piece at a time while the connection sends it. Families are
+// written in the order they are added: those of one group straight from the store, a
+// bounded step at a time, so that no shard stays locked while the client reads,
+// however slowly; the others (the server's own, and families several groups hold)
+// from copies made when the scrape began.
+class ScrapeBody {
+ public:
+  ScrapeBody(const store::SeriesStore& store, ApiStats& stats, const Clock& clock,
+             TimePoint started)
+      : store_(store), stats_(stats), clock_(clock), started_(started) {}
+  ~ScrapeBody() { CountOnce(); }
+  ScrapeBody(const ScrapeBody&) = delete;
+  ScrapeBody& operator=(const ScrapeBody&) = delete;
+
+  void AddCopy(model::Family family) { parts_.push_back(Part{std::move(family), {}, {}}); }
+  void AddStored(std::string group, store::FamilyInfo info) {
+    parts_.push_back(Part{std::nullopt, std::move(group), std::move(info)});
+  }
+
+  // Before the first Next.
+  void Start(expose::ScrapeFormat format, bool gzip) {
+    writer_.emplace(format, text_);
+    if (gzip) gzip_.emplace();
+  }
+
+  // Response::body_source.
+  bool Next(std::string& piece) {
+    while (text_.size() < kPieceBytes && at_ < parts_.size()) WriteSome(parts_[at_]);
+    const bool last = at_ == parts_.size();
+    if (last) writer_->Finish();
+    if (gzip_) {
+      gzip_->Add(text_, last, piece);
+      text_.clear();
+    } else {
+      piece.swap(text_);  // the two buffers take turns, so neither is allocated again
+      text_.clear();
+    }
+    if (last) CountOnce();
+    return !last;
+  }
+
+ private:
+  // Large enough that a 1M-series scrape is a few hundred writes; small enough that
+  // formatting the next piece overlaps the client reading this one.
+  static constexpr std::size_t kPieceBytes = std::size_t{256} * 1024;
+  // Series per hold of a shard's lock (about 0.1 ms of formatting).
+  static constexpr std::size_t kSeriesPerStep = 1024;
+
+  struct Part {
+    std::optional<model::Family> copy;
+    std::string group;  // else: this family of this group, from the store
+    store::FamilyInfo info;
+  };
+
+  void WriteSome(const Part& part) {
+    if (part.copy) {
+      writer_->AddFamily(*part.copy);
+      ++at_;
+      return;
+    }
+    if (!begun_) {
+      writer_->BeginFamily(part.info.name, part.info.type, part.info.help);
+      begun_ = true;
+    }
+    store_.VisitFamilyStep(
+        part.group, part.info.name, part.info.type,
+        [this](std::span<const model::LabelRef> labels, const model::Value& value) {
+          writer_->AddSeries(labels, value);
+        },
+        cursor_, kSeriesPerStep);
+    if (cursor_.done) {
+      ++at_;
+      cursor_ = {};
+      begun_ = false;
+    }
+  }
+
+  void CountOnce() {
+    if (counted_) return;
+    counted_ = true;
+    stats_.CountScrape(std::chrono::duration<double>(clock_.Now() - started_).count());
+  }
+
+  const store::SeriesStore& store_;
+  ApiStats& stats_;
+  const Clock& clock_;
+  const TimePoint started_;
+  std::vector<Part> parts_;
+  std::size_t at_ = 0;  // the part being written
+  bool begun_ = false;  // whether its family has begun
+  store::SeriesStore::VisitCursor cursor_;
+  std::string text_;  // exposition text not yet handed out
+  std::optional<expose::ExpositionWriter> writer_;
+  std::optional<GzipStream> gzip_;
+  bool counted_ = false;
+};
+
+Response Api::ScrapeResponse(const Request& request, std::shared_ptr<ScrapeBody> body) const {
   Response r;
-  if (size_hint != nullptr) r.body.reserve(size_hint->load(std::memory_order_relaxed) / 16 * 17);
   const std::string* accept = request.Header("accept");
   const auto format = expose::NegotiateScrapeFormat(accept != nullptr ? *accept : "");
   r.content_type = std::string(expose::ContentTypeOf(format));
-  expose::ExpositionWriter writer(format, r.body);
-  write(writer);
-  writer.Finish();
-  if (size_hint != nullptr) size_hint->store(r.body.size(), std::memory_order_relaxed);
   const std::string* accept_encoding = request.Header("accept-encoding");
-  if (accept_encoding != nullptr && AcceptsGzip(*accept_encoding)) {
-    r.body = GzipCompress(r.body);
-    r.headers.emplace_back("Content-Encoding", "gzip");
-  }
+  const bool gzip = accept_encoding != nullptr && AcceptsGzip(*accept_encoding);
+  if (gzip) r.headers.emplace_back("Content-Encoding", "gzip");
   r.headers.emplace_back("Vary", "Accept, Accept-Encoding");
-  stats_.CountScrape(std::chrono::duration<double>(clock_.Now() - started).count());
+  body->Start(format, gzip);
+  r.body_source = [body = std::move(body)](std::string& piece) { return body->Next(piece); };
   return r;
-}
-
-void Api::StreamFamily(std::string_view group, const store::FamilyInfo& info,
-                       expose::ExpositionWriter& writer) const {
-  writer.BeginFamily(info.name, info.type, info.help);
-  store_.VisitFamily(group, info.name, info.type,
-                     [&](std::span<const model::LabelRef> labels, const model::Value& value) {
-                       writer.AddSeries(labels, value);
-                     });
 }
 
 bool MayRead(const Request& request, const config::GroupConfig& group,
@@ -97,12 +178,9 @@ Response Api::HandleGroupScrape(const Request& request, std::string_view group) 
   auto families = store_.Families(group);
   if (!families.ok())
     return Response::Text(HttpStatusOf(families.status()), families.status().message());
-  return ScrapeResponse(
-      request,
-      [&](expose::ExpositionWriter& writer) {
-        for (const store::FamilyInfo& info : *families) StreamFamily(group, info, writer);
-      },
-      started);
+  auto body = std::make_shared<ScrapeBody>(store_, stats_, clock_, started);
+  for (store::FamilyInfo& info : *families) body->AddStored(std::string(group), std::move(info));
+  return ScrapeResponse(request, std::move(body));
 }
 
 Response Api::HandleScrapeAll(const Request& request) {
@@ -117,7 +195,7 @@ Response Api::HandleScrapeAll(const Request& request) {
   struct Entry {
     std::vector<Source> pushed;
     std::optional<model::Family> merged;  // when several groups hold the family
-    const model::Family* own = nullptr;   // the server's own family of this name
+    model::Family* own = nullptr;         // the server's own family of this name
   };
   std::map<std::string, Entry, std::less<>> plan;
   for (const config::GroupConfig& group : config->groups) {
@@ -158,8 +236,8 @@ Response Api::HandleScrapeAll(const Request& request) {
     }
   }
   // The server's own families replace any pushed family of the same name.
-  const std::vector<model::Family> own = SelfMetrics(*config);
-  for (const model::Family& family : own) {
+  std::vector<model::Family> own = SelfMetrics(*config);
+  for (model::Family& family : own) {
     Entry& entry = plan[family.name];
     entry.own = &family;
     const bool shadows =
@@ -173,20 +251,17 @@ Response Api::HandleScrapeAll(const Request& request) {
                 "\": the name belongs to the server's own metrics");
     }
   }
-  return ScrapeResponse(
-      request,
-      [&](expose::ExpositionWriter& writer) {
-        for (const auto& [name, entry] : plan) {
-          if (entry.own != nullptr) {
-            writer.AddFamily(*entry.own);
-          } else if (entry.merged) {
-            writer.AddFamily(*entry.merged);
-          } else if (entry.pushed.size() == 1) {
-            StreamFamily(*entry.pushed.front().group, entry.pushed.front().info, writer);
-          }
-        }
-      },
-      started, &scrape_all_bytes_);
+  auto body = std::make_shared<ScrapeBody>(store_, stats_, clock_, started);
+  for (auto& [name, entry] : plan) {
+    if (entry.own != nullptr) {
+      body->AddCopy(std::move(*entry.own));
+    } else if (entry.merged) {
+      body->AddCopy(std::move(*entry.merged));
+    } else if (entry.pushed.size() == 1) {
+      body->AddStored(*entry.pushed.front().group, std::move(entry.pushed.front().info));
+    }
+  }
+  return ScrapeResponse(request, std::move(body));
 }
 
 std::vector<model::Family> Api::SelfMetrics(const config::Config& config) const {

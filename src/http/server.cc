@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -197,6 +198,25 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void Write(Response response, bool keep_alive, unsigned version, bool head) {
+    if (response.body_source) {
+      // A body of one piece goes out whole, like any other; so does one for HEAD or
+      // HTTP/1.0, which need its length first. The rest is sent in chunks.
+      std::string first;
+      bool more = false;
+      try {
+        more = response.body_source(first);
+        response.body = std::move(first);
+        if (!more) {
+          response.body_source = nullptr;
+        } else if (head || version < 11) {
+          response.CollectBody();
+        }
+      } catch (const std::exception& e) {
+        log::Error(std::string("making a response body failed: ") + e.what());
+        response = Response::Text(500, "internal error");
+      }
+      if (response.body_source) return WriteChunked(std::move(response), keep_alive, version);
+    }
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>(
         static_cast<bhttp::status>(response.status), version);
     res->set(bhttp::field::server, kServerName);
@@ -218,6 +238,74 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                          if (ec || !res->keep_alive()) return self->Close();
                          self->ReadHeader();
                        });
+  }
+
+  // A response whose body is made while it is sent: the header, then each piece as one
+  // chunk, the next made only once the one before has gone out. So a slow client slows
+  // only the making of its own body.
+  struct Chunked {
+    bhttp::response<bhttp::empty_body> header;
+    std::optional<bhttp::response_serializer<bhttp::empty_body>> serializer;
+    std::function<bool(std::string&)> source;
+    std::string piece;  // being written
+    bool more = true;   // whether `source` has more after it
+  };
+
+  void WriteChunked(Response response, bool keep_alive, unsigned version) {
+    auto chunked = std::make_shared<Chunked>();
+    bhttp::response<bhttp::empty_body>& header = chunked->header;
+    header.result(static_cast<bhttp::status>(response.status));
+    header.version(version);
+    header.set(bhttp::field::server, kServerName);
+    header.set(bhttp::field::content_type, response.content_type);
+    for (auto& [name, value] : response.headers) header.set(name, value);
+    header.keep_alive(keep_alive);
+    header.chunked(true);
+    chunked->source = std::move(response.body_source);
+    chunked->piece = std::move(response.body);
+    chunked->serializer.emplace(header);
+    Lowest().expires_after(server_.options.request_timeout);
+    bhttp::async_write_header(
+        stream_, *chunked->serializer,
+        [self = shared_from_this(), chunked](beast::error_code ec, std::size_t) {
+          if (ec) return self->Close();
+          self->WriteChunk(chunked);
+        });
+  }
+
+  void WriteChunk(const std::shared_ptr<Chunked>& chunked) {
+    try {
+      // An empty chunk would end the body; gzip may have nothing to give for a while.
+      while (chunked->piece.empty() && chunked->more) {
+        chunked->more = chunked->source(chunked->piece);
+      }
+    } catch (const std::exception& e) {
+      log::Error(std::string("making a response body failed: ") + e.what());
+      return Close();  // the status is sent: the client sees the body cut short
+    }
+    // The request timeout applies to each chunk: a client that keeps reading may
+    // take as long as the body needs.
+    Lowest().expires_after(server_.options.request_timeout);
+    auto on_written = [self = shared_from_this(), chunked](beast::error_code ec, std::size_t) {
+      if (ec) return self->Close();
+      if (!chunked->more) {
+        chunked->source = nullptr;  // ends the body's own bookkeeping now
+        if (!chunked->header.keep_alive()) return self->Close();
+        return self->ReadHeader();
+      }
+      chunked->piece.clear();
+      self->WriteChunk(chunked);
+    };
+    const auto piece = asio::buffer(chunked->piece);
+    if (chunked->more) {
+      asio::async_write(stream_, bhttp::make_chunk(piece), std::move(on_written));
+    } else if (chunked->piece.empty()) {
+      asio::async_write(stream_, bhttp::make_chunk_last(), std::move(on_written));
+    } else {
+      asio::async_write(stream_,
+                        beast::buffers_cat(bhttp::make_chunk(piece), bhttp::make_chunk_last()),
+                        std::move(on_written));
+    }
   }
 
   void Close() {

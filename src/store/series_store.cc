@@ -431,6 +431,17 @@ Result<std::vector<FamilyInfo>> SeriesStore::Families(std::string_view group_nam
 
 std::size_t SeriesStore::VisitFamily(std::string_view group_name, std::string_view family,
                                      model::MetricType type, const SeriesVisitor& visit) const {
+  VisitCursor whole;
+  return VisitFamilyStep(group_name, family, type, visit, whole,
+                         std::numeric_limits<std::size_t>::max());
+}
+
+std::size_t SeriesStore::VisitFamilyStep(std::string_view group_name, std::string_view family,
+                                         model::MetricType type, const SeriesVisitor& visit,
+                                         VisitCursor& cursor, std::size_t max_series) const {
+  if (cursor.done) return 0;
+  max_series = std::max<std::size_t>(max_series, 1);
+  cursor.done = true;  // unless the loop below stops early
   std::shared_ptr<Group> group = FindGroup(group_name);
   if (!group) return 0;
   const TimePoint now = clock_.Now();
@@ -442,11 +453,20 @@ std::size_t SeriesStore::VisitFamily(std::string_view group_name, std::string_vi
   std::vector<model::LabelRef> labels;
   model::Value scalar = model::ScalarValue{};
   const SeriesMap& all = fit->second.series;
+  auto it = cursor.after ? all.upper_bound(*cursor.after) : all.begin();
   // The label bytes of each series live in their own block: fetch a few series ahead.
-  auto ahead = all.begin();
+  auto ahead = it;
   for (int i = 0; i < 8 && ahead != all.end(); ++i) ahead++->first.Prefetch();
-  for (const auto& [packed, series] : all) {
+  SeriesMap::const_iterator last = all.end();
+  for (std::size_t looked = 0; it != all.end(); ++it) {
+    if (looked++ == max_series) {
+      cursor.after = last->first;
+      cursor.done = false;
+      break;
+    }
+    last = it;
     if (ahead != all.end()) ahead++->first.Prefetch();
+    const auto& [packed, series] = *it;
     if (IsExpired(*group, series, now)) continue;  // lazy expiry: never shown
     packed.Refs(labels);
     if (const model::Value* shaped = series.Shaped()) {

@@ -128,6 +128,17 @@ class SeriesStore {
       std::function<void(std::span<const model::LabelRef> labels, const model::Value& value)>;
   std::size_t VisitFamily(std::string_view group, std::string_view family, model::MetricType type,
                           const SeriesVisitor& visit) const;
+  // Where a visit in steps left off: after the series `after` (none yet: from the start).
+  struct VisitCursor {
+    std::optional<model::PackedLabels> after;
+    bool done = false;  // the family has no more series (or is gone, or changed type)
+  };
+  // VisitFamily in steps, so that a long family never holds its shard's lock for long:
+  // looks at up to `max_series` series after `cursor` (expired ones count too) and moves
+  // the cursor past them. A change between steps shows only in the steps after it.
+  std::size_t VisitFamilyStep(std::string_view group, std::string_view family,
+                              model::MetricType type, const SeriesVisitor& visit,
+                              VisitCursor& cursor, std::size_t max_series) const;
   std::optional<model::Family> SnapshotFamily(std::string_view group,
                                               const FamilyInfo& family) const;
 

@@ -286,6 +286,64 @@ TEST_F(SeriesStoreTest, VisitFamilyStreamsLiveSeriesInLabelOrder) {
   EXPECT_FALSE(store_.SnapshotFamily("g", {"b", MetricType::kCounter, ""}).has_value());
 }
 
+TEST_F(SeriesStoreTest, VisitInStepsResumesAfterTheLastSeriesLookedAt) {
+  store_.Configure({GroupSettings{"g", 100, std::chrono::seconds(60)}});
+  std::vector<model::Series> series;
+  for (const char* x : {"a", "b", "c", "d", "e", "f", "g"})
+    series.push_back(t::Scalar({{"x", x}}, 1));
+  ASSERT_TRUE(store_.Apply("g", t::Push({t::Family("m", MetricType::kGauge, series)})).ok());
+  // "b" expires: it is looked at (and counts toward a step) but not visited.
+  clock_.Advance(std::chrono::seconds(30));
+  for (const char* x : {"a", "c", "d", "e", "f", "g"}) {
+    ASSERT_TRUE(
+        store_.Apply("g", t::Push({t::Family("m", MetricType::kGauge, {t::Scalar({{"x", x}}, 2)})}))
+            .ok());
+  }
+  clock_.Advance(std::chrono::seconds(31));
+
+  std::string seen;
+  const auto visit = [&](std::span<const model::LabelRef> labels, const model::Value&) {
+    seen += std::string(labels[0].value);
+  };
+  SeriesStore::VisitCursor cursor;
+  EXPECT_EQ(store_.VisitFamilyStep("g", "m", MetricType::kGauge, visit, cursor, 2), 1u);
+  EXPECT_EQ(seen, "a");
+  EXPECT_FALSE(cursor.done);
+  EXPECT_EQ(store_.VisitFamilyStep("g", "m", MetricType::kGauge, visit, cursor, 2), 2u);
+  EXPECT_EQ(seen, "acd");
+  // Changes between steps: the series the cursor stands on goes, one before it and
+  // one after it arrive. Only the one after it is seen.
+  const auto erased = store_.DeleteMatching(
+      "g", [](std::string_view, const model::Labels& l) { return l[0].value == "d"; });
+  ASSERT_TRUE(erased.ok());
+  EXPECT_EQ(*erased, 1u);
+  ASSERT_TRUE(store_
+                  .Apply("g", t::Push({t::Family(
+                                  "m", MetricType::kGauge,
+                                  {t::Scalar({{"x", "c2"}}, 1), t::Scalar({{"x", "d2"}}, 1)})}))
+                  .ok());
+  EXPECT_EQ(store_.VisitFamilyStep("g", "m", MetricType::kGauge, visit, cursor, 2), 2u);
+  EXPECT_EQ(seen, "acdd2e");
+  EXPECT_FALSE(cursor.done);
+  EXPECT_EQ(store_.VisitFamilyStep("g", "m", MetricType::kGauge, visit, cursor, 2), 2u);
+  EXPECT_EQ(seen, "acdd2efg");
+  // Nothing was left after "g", but the step could not know that before looking.
+  EXPECT_EQ(store_.VisitFamilyStep("g", "m", MetricType::kGauge, visit, cursor, 2), 0u);
+  EXPECT_TRUE(cursor.done);
+  EXPECT_EQ(store_.VisitFamilyStep("g", "m", MetricType::kGauge, visit, cursor, 2), 0u);
+
+  // A family that changes type (or goes) between steps ends the visit.
+  SeriesStore::VisitCursor retyped;
+  EXPECT_EQ(store_.VisitFamilyStep("g", "m", MetricType::kGauge, visit, retyped, 1), 1u);
+  ASSERT_TRUE(store_.Reset("g").ok());
+  ASSERT_TRUE(
+      store_
+          .Apply("g", t::Push({t::Family("m", MetricType::kUntyped, {t::Scalar({{"x", "z"}}, 1)})}))
+          .ok());
+  EXPECT_EQ(store_.VisitFamilyStep("g", "m", MetricType::kGauge, visit, retyped, 1), 0u);
+  EXPECT_TRUE(retyped.done);
+}
+
 TEST_F(SeriesStoreTest, DeleteMatchingRemovesOnlyMatchingSeries) {
   ASSERT_TRUE(store_.Apply("g", Counter(1, {{"job", "a"}})).ok());
   ASSERT_TRUE(store_.Apply("g", Counter(1, {{"job", "b"}})).ok());

@@ -163,3 +163,148 @@ def test_version_help_and_bad_flags():
     assert run.returncode == 0 and "--config-file" in run.stdout
     run = subprocess.run([str(BINARY), "--frobnicate"], capture_output=True, text=True, timeout=5)
     assert run.returncode == 2 and "unknown flag" in run.stderr
+
+
+BIG_CONFIG = """
+metricGroups:
+  big:
+    name: big
+    maxTimeSeries: 1000000
+    displayMetrics: true
+"""
+BIG_SERIES = 30_000  # about 1.4 MB of exposition: several chunks
+
+
+def start_big(start_server, series=BIG_SERIES, pad="abcdefghij"):
+    s = start_server(BIG_CONFIG)
+    body = "# TYPE big_total counter\n" + "".join(
+        f'big_total{{i="{i:06d}",pad="{pad}"}} 1\n' for i in range(series))
+    status, text = s.push("big", body, key=None)
+    assert status == 201, text
+    return s
+
+
+def read_response(sock, timeout=10):
+    """Reads one HTTP/1.1 response off a socket: (head, [chunk payloads]) for a chunked
+    body, (head, [body]) for one with Content-Length or read until close."""
+    sock.settimeout(timeout)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        more = sock.recv(65536)
+        assert more, data
+        data += more
+    head, rest = data.split(b"\r\n\r\n", 1)
+    fields = {k.strip().lower(): v.strip() for k, v in
+              (line.split(b":", 1) for line in head.split(b"\r\n")[1:])}
+
+    def need(n):
+        nonlocal rest
+        while len(rest) < n:
+            more = sock.recv(1 << 20)
+            assert more, "connection closed inside the body"
+            rest += more
+
+    if fields.get(b"transfer-encoding") == b"chunked":
+        chunks = []
+        while True:
+            while b"\r\n" not in rest:
+                need(len(rest) + 1)
+            size_line, rest = rest.split(b"\r\n", 1)
+            size = int(size_line, 16)
+            need(size + 2)
+            assert rest[size:size + 2] == b"\r\n"
+            if size == 0:
+                return head, fields, chunks
+            chunks.append(rest[:size])
+            rest = rest[size + 2:]
+    if b"content-length" in fields:
+        need(int(fields[b"content-length"]))
+        return head, fields, [rest[:int(fields[b"content-length"])]]
+    while True:
+        more = sock.recv(1 << 20)
+        if not more:
+            return head, fields, [rest]
+        rest += more
+
+
+def test_large_scrape_is_sent_in_chunks_while_it_is_written(start_server):
+    s = start_big(start_server)
+    with socket.create_connection(("127.0.0.1", s.port), timeout=10) as sock:
+        sock.sendall(b"GET /metrics/big HTTP/1.1\r\nHost: x\r\n\r\n")
+        head, fields, chunks = read_response(sock)
+        assert head.startswith(b"HTTP/1.1 200")
+        assert b"content-length" not in fields
+        assert len(chunks) > 2 and all(chunks)
+        text = b"".join(chunks).decode()
+        # The connection stays usable after a chunked body.
+        sock.sendall(b"GET /metrics/big HTTP/1.1\r\nHost: x\r\n\r\n")
+        _, _, again = read_response(sock)
+        assert b"".join(again).decode() == text
+    lines = text.splitlines()
+    assert lines[:1] == ["# TYPE big_total counter"]
+    samples = lines[1:]
+    assert len(samples) == BIG_SERIES
+    assert samples == sorted(samples)
+    assert samples[0] == 'big_total{i="000000",pad="abcdefghij"} 1'
+    assert samples[-1] == f'big_total{{i="{BIG_SERIES - 1:06d}",pad="abcdefghij"}} 1'
+
+    # The same body in every other way of asking for it.
+    status, headers, data = s.request("GET", "/metrics/big")
+    assert status == 200 and data.decode() == text
+    status, headers, data = s.request("GET", "/metrics/big",
+                                      headers={"Accept-Encoding": "gzip"})
+    assert headers["content-encoding"] == "gzip"
+    assert gzip.decompress(data).decode() == text
+    status, headers, data = s.request("HEAD", "/metrics/big")
+    assert status == 200 and data == b"" and int(headers["content-length"]) == len(text)
+    with socket.create_connection(("127.0.0.1", s.port), timeout=10) as sock:
+        sock.sendall(b"GET /metrics/big HTTP/1.0\r\n\r\n")
+        head, fields, body = read_response(sock)
+        assert head.startswith(b"HTTP/1.0 200")
+        assert int(fields[b"content-length"]) == len(text)
+        assert body[0].decode() == text
+    status, headers, data = s.request(
+        "GET", "/metrics", headers={"Accept": "application/openmetrics-text; version=1.0.0"})
+    om = data.decode()
+    assert om.endswith("\n# EOF\n") and om.count("# EOF") == 1
+    assert om.count('big_total{i="') == BIG_SERIES
+
+
+def scrapes_finished(server):
+    text = server.scrape("/metrics")
+    return sample_value(text, "metrics_accumulator_scrape_duration_seconds_count")
+
+
+def test_slow_scraper_does_not_hold_up_pushes(start_server):
+    # More than the kernel lets sit in socket buffers (4 MB of send buffer here), so
+    # that most of the body waits in the server until the client reads.
+    s = start_big(start_server, 30_000, "x" * 240)
+    finished_before = scrapes_finished(s)
+    with socket.socket() as sock:
+        # A small receive window (set before connecting), so the body stalls in the
+        # middle: most of it cannot be in flight at once.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+        sock.settimeout(10)
+        sock.connect(("127.0.0.1", s.port))
+        sock.sendall(b"GET /metrics/big HTTP/1.1\r\nHost: x\r\n\r\n")
+        first = sock.recv(1024)
+        assert first.startswith(b"HTTP/1.1 200")
+        # The scrape waits on a full socket, in the middle of the family these pushes
+        # go to; they are not held up by it.
+        for n in range(20):
+            status, text = s.push("big", '# TYPE big_total counter\n'
+                                  f'big_total{{i="000001",pad="{"x" * 240}"}} 1\n'
+                                  f'big_total{{i="new{n:02d}",pad="x"}} 1\n', key=None)
+            assert status == 201, text
+        assert s.request("GET", "/health")[0] == 200
+        # ... and it really was waiting: it has not finished yet.
+        assert scrapes_finished(s) == finished_before + 1  # only the check above
+
+        # Read the rest: a whole, well-formed body.
+        data = first
+        while not data.endswith(b"\r\n0\r\n\r\n"):
+            more = sock.recv(1 << 20)
+            assert more
+            data += more
+    assert data.count(b'big_total{i="') >= 30_000
+    assert sample_value(s.scrape("/metrics/big"), f'big_total{{i="000001",pad="{"x" * 240}"}}') == 21
