@@ -1,25 +1,15 @@
 #include "model/names.h"
 
-#include <array>
 #include <cstdint>
 #include <cstring>
 
 namespace accumulator::model {
 namespace {
 
-// Character classes as a table: names are checked on every pushed sample.
-enum CharClass : unsigned char { kDigit = 1, kLetterOrUnderscore = 2, kColon = 4 };
-
-constexpr std::array<unsigned char, 256> MakeCharClasses() {
-  std::array<unsigned char, 256> table{};
-  for (int c = '0'; c <= '9'; ++c) table[c] = kDigit;
-  for (int c = 'a'; c <= 'z'; ++c) table[c] = kLetterOrUnderscore;
-  for (int c = 'A'; c <= 'Z'; ++c) table[c] = kLetterOrUnderscore;
-  table['_'] = kLetterOrUnderscore;
-  table[':'] = kColon;
-  return table;
-}
-constexpr std::array<unsigned char, 256> kCharClasses = MakeCharClasses();
+using name_chars::kCharClasses;
+using name_chars::kColon;
+using name_chars::kDigit;
+using name_chars::kLetterOrUnderscore;
 
 // True if `name` is non-empty, starts with a `first` class and continues with `rest`.
 bool MatchesClasses(std::string_view name, unsigned first, unsigned rest) {

@@ -1,8 +1,30 @@
 #pragma once
 
+#include <array>
 #include <string_view>
 
 namespace accumulator::model {
+
+namespace name_chars {
+// Character classes as a table: names are checked on every pushed sample.
+enum CharClass : unsigned char { kDigit = 1, kLetterOrUnderscore = 2, kColon = 4 };
+
+constexpr std::array<unsigned char, 256> MakeCharClasses() {
+  std::array<unsigned char, 256> table{};
+  for (int c = '0'; c <= '9'; ++c) table[c] = kDigit;
+  for (int c = 'a'; c <= 'z'; ++c) table[c] = kLetterOrUnderscore;
+  for (int c = 'A'; c <= 'Z'; ++c) table[c] = kLetterOrUnderscore;
+  table['_'] = kLetterOrUnderscore;
+  table[':'] = kColon;
+  return table;
+}
+inline constexpr std::array<unsigned char, 256> kCharClasses = MakeCharClasses();
+}  // namespace name_chars
+
+// [a-zA-Z0-9_:]: what a metric name may continue with (parsers scan names with it).
+inline bool IsMetricNameChar(char c) {
+  return name_chars::kCharClasses[static_cast<unsigned char>(c)] != 0;
+}
 
 // Prometheus naming rules (https://prometheus.io/docs/concepts/data_model/).
 bool IsValidMetricName(std::string_view name);    // [a-zA-Z_:][a-zA-Z0-9_:]*

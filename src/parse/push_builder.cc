@@ -53,7 +53,7 @@ Status PushBuilder::DeclareType(std::string_view family, model::MetricType type,
     return Status::InvalidArgument(Where(line) + "invalid metric name \"" + std::string(family) +
                                    "\" in TYPE line");
   }
-  last_valid_ = false;
+  last_name_.clear();
   PendingFamily& f = FamilyFor(family, line);
   if (f.type_declared) {
     return Status::InvalidArgument(Where(line) + "second TYPE line for metric \"" +
@@ -82,7 +82,7 @@ Status PushBuilder::DeclareHelp(std::string_view family, std::string help, std::
   if (!model::IsValidUtf8(help)) {
     return Status::InvalidArgument(Where(line) + "HELP text is not valid UTF-8");
   }
-  last_valid_ = false;
+  last_name_.clear();
   PendingFamily& f = FamilyFor(family, line);
   if (f.help_declared) {
     return Status::InvalidArgument(Where(line) + "second HELP line for metric \"" +
@@ -95,12 +95,12 @@ Status PushBuilder::DeclareHelp(std::string_view family, std::string help, std::
 
 std::pair<PushBuilder::PendingFamily*, PushBuilder::Part> PushBuilder::Resolve(
     std::string_view name, std::size_t line) {
-  if (last_valid_ && name == last_name_) return {&families_[last_family_], last_part_};
+  // `name` is a valid metric name, so never empty: an empty last_name_ matches nothing.
+  if (name == last_name_) return {&families_[last_family_], last_part_};
   const auto [family, part] = ResolveUncached(name, line);
   last_name_.assign(name);
   last_family_ = static_cast<std::size_t>(family - families_.data());
   last_part_ = part;
-  last_valid_ = true;
   return {family, part};
 }
 

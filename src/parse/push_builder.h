@@ -79,11 +79,11 @@ class PushBuilder {
   bool openmetrics_ = false;
   std::vector<PendingFamily> families_;  // in order of first appearance
   // The previous sample's name and where it went. Samples of one family come one after
-  // another; a TYPE or HELP line may change where a name goes, so they clear this.
+  // another; a TYPE or HELP line may change where a name goes, so they clear this
+  // (empty: nothing remembered).
   std::string last_name_;
   std::size_t last_family_ = 0;
   Part last_part_ = Part::kValue;
-  bool last_valid_ = false;
   // Transparent, so a sample's name is looked up without building a std::string.
   struct NameHash {
     using is_transparent = void;

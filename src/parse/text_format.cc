@@ -10,10 +10,6 @@ namespace accumulator::parse {
 namespace {
 
 bool IsBlank(char c) { return c == ' ' || c == '\t'; }
-bool IsNameChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         c == ':';
-}
 
 // A cursor over one line, with the line number for messages.
 class LineCursor {
@@ -28,7 +24,7 @@ class LineCursor {
   void Advance() { ++pos_; }
   std::string_view Name() {
     const std::size_t start = pos_;
-    while (pos_ < line_.size() && IsNameChar(line_[pos_])) ++pos_;
+    while (pos_ < line_.size() && model::IsMetricNameChar(line_[pos_])) ++pos_;
     return line_.substr(start, pos_ - start);
   }
   std::string_view Token() {

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <filesystem>
+#include <system_error>
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -13,7 +13,8 @@
 namespace accumulator::persist {
 
 Status ErrnoStatus(const std::string& op, const std::string& path, int error) {
-  return Status::Unavailable("cannot " + op + " " + path + ": " + std::strerror(error));
+  return Status::Unavailable("cannot " + op + " " + path + ": " +
+                             std::generic_category().message(error));
 }
 
 Result<std::string> ReadWholeFile(const std::string& path) {

@@ -4,7 +4,7 @@
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
-#include <cstring>
+#include <system_error>
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -74,7 +74,8 @@ Result<std::unique_ptr<Persistence>> Persistence::Open(PersistenceOptions option
   const std::string lock_path = p->options_.dir + "/LOCK";
   p->lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (p->lock_fd_ < 0) {
-    return Status::FailedPrecondition("cannot open " + lock_path + ": " + std::strerror(errno));
+    return Status::FailedPrecondition("cannot open " + lock_path + ": " +
+                                      std::generic_category().message(errno));
   }
   if (::flock(p->lock_fd_, LOCK_EX | LOCK_NB) != 0) {
     return Status::FailedPrecondition("data directory " + p->options_.dir +
