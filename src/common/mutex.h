@@ -25,35 +25,14 @@
 namespace accumulator {
 
 // std::shared_mutex with annotations, so clang checks every GUARDED_BY field.
-// Locking spins briefly before it sleeps: our critical sections last microseconds (a
-// push into a shard), much less than putting a thread to sleep and waking it again.
 class MA_CAPABILITY("mutex") Mutex {
  public:
-  void Lock() MA_ACQUIRE() {
-    for (int i = 0; i < kSpins; ++i) {
-      if (mu_.try_lock()) return;
-      Pause();
-    }
-    mu_.lock();
-  }
+  void Lock() MA_ACQUIRE() { mu_.lock(); }
   void Unlock() MA_RELEASE() { mu_.unlock(); }
-  void LockShared() MA_ACQUIRE_SHARED() {
-    for (int i = 0; i < kSpins; ++i) {
-      if (mu_.try_lock_shared()) return;
-      Pause();
-    }
-    mu_.lock_shared();
-  }
+  void LockShared() MA_ACQUIRE_SHARED() { mu_.lock_shared(); }
   void UnlockShared() MA_RELEASE_SHARED() { mu_.unlock_shared(); }
 
  private:
-  static constexpr int kSpins = 100;  // a few microseconds
-  static void Pause() {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-  }
-
   std::shared_mutex mu_;
 };
 
