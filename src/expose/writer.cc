@@ -1,6 +1,7 @@
 #include "expose/writer.h"
 
 #include <algorithm>
+#include <array>
 
 #include "model/number.h"
 
@@ -116,16 +117,20 @@ namespace {
 
 char* Put(std::string_view text, char* out) { return std::copy(text.begin(), text.end(), out); }
 
+constexpr std::array<bool, 256> kNeedsEscape = [] {
+  std::array<bool, 256> table{};
+  table['\\'] = table['"'] = table['\n'] = true;
+  return table;
+}();
+
+// One test per byte, for the common value that needs no escaping at all.
 char* PutEscapedLabelValue(std::string_view value, char* out) {
   for (char c : value) {
-    if (c == '\\' || c == '"') {
-      *out++ = '\\';
+    if (!kNeedsEscape[static_cast<unsigned char>(c)]) [[likely]] {
       *out++ = c;
-    } else if (c == '\n') {
-      *out++ = '\\';
-      *out++ = 'n';
     } else {
-      *out++ = c;
+      *out++ = '\\';
+      *out++ = c == '\n' ? 'n' : c;
     }
   }
   return out;
