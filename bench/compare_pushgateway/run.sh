@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark against Debian's prometheus-pushgateway (not part of .ci/run:
-# it takes several minutes). Installs wrk and the Pushgateway, builds the release binary,
+# it takes several minutes). Installs wrk, curl and the Pushgateway, builds the release binary,
 # runs compare.py on 127.0.0.1 only, and with --write-docs records the table in
 # docs/performance.md.
 #   bash bench/compare_pushgateway/run.sh --write-docs
@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash tools/install-deps.sh build
 missing=()
-for p in wrk prometheus-pushgateway; do
+for p in wrk prometheus-pushgateway curl; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if ((${#missing[@]})); then
