@@ -17,6 +17,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -178,7 +179,9 @@ def ratio(ours, theirs, higher_is_better=True):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--seconds", type=int, default=10, help="length of each wrk run")
+    ap.add_argument("--seconds", type=int, default=6, help="length of each wrk run")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="alternating rounds per rate on an empty store (the median is shown)")
     ap.add_argument("--max-series", type=int, default=1_000_000)
     ap.add_argument("--preload-deadline", type=int, default=420,
                     help="seconds a server may take to store the preloaded series")
@@ -203,16 +206,38 @@ def main():
                 running.remove(t)
         return results
 
+    def median_of_rounds(fn):
+        """both(fn) `rounds` times, ours and theirs alternating; each key's median.
+
+        This machine's rates drift by 10-20% over minutes; alternating short runs and
+        taking medians keeps one slow stretch from deciding a ratio.
+        """
+        rounds = [both(fn) for _ in range(args.rounds)]
+        return [{k: statistics.median(r[i][k] for r in rounds) for k in rounds[0][i]}
+                for i in range(2)]
+
+    def ours_median(**kwargs):
+        rates = []
+        for _ in range(args.rounds):
+            t = start_accumulator(work, **kwargs)
+            running.append(t)
+            try:
+                rates.append(wrk(t, "push.lua", s, 64, 10)["rate"])
+            finally:
+                t.stop()
+                running.remove(t)
+        return statistics.median(rates)
+
     try:
         s = args.seconds
         # Ceiling: the cheapest request each answers.
-        ours, theirs = both(lambda t: wrk(t, "trivial.lua", s, 64))
+        ours, theirs = median_of_rounds(lambda t: wrk(t, "trivial.lua", s, 64))
         rows.append(("GET /-/healthy, 64 conns (req/s)", ours["rate"], theirs["rate"],
                      ratio(ours["rate"], theirs["rate"])))
         trivial_ours = ours["rate"]
         for series in (10, 100):
             for conns in (8, 64):
-                ours, theirs = both(lambda t: wrk(t, "push.lua", s, conns, series))
+                ours, theirs = median_of_rounds(lambda t: wrk(t, "push.lua", s, conns, series))
                 rows.append((f"push {series}-series body, {conns} conns (req/s)", ours["rate"],
                              theirs["rate"], ratio(ours["rate"], theirs["rate"])))
                 rows.append((f"push {series}-series body, {conns} conns (p99 ms)", ours["p99_ms"],
@@ -247,17 +272,8 @@ def main():
                              f"{100 * o['push'] / empty_rate:.0f}%" if o else "n/a", "", ""))
 
         # Durability's price: ours with fsync=always against ours in memory.
-        data = work / "data"
-        t = start_accumulator(work, data_dir=data)
-        running.append(t)
-        durable = wrk(t, "push.lua", s, 64, 10)["rate"]
-        t.stop()
-        running.remove(t)
-        t = start_accumulator(work, data_dir=data, fsync="interval")
-        running.append(t)
-        interval = wrk(t, "push.lua", s, 64, 10)["rate"]
-        t.stop()
-        running.remove(t)
+        durable = ours_median(data_dir=work / "data")
+        interval = ours_median(data_dir=work / "data", fsync="interval")
         rows.append(("push 10-series, 64 conns, fsync=always (req/s)", durable, "", ""))
         rows.append(("push 10-series, 64 conns, fsync=interval (req/s)", interval, "", ""))
         rows.append(("fsync=always / in-memory", f"{100 * durable / push_10_64:.0f}%", "", ""))
@@ -271,7 +287,8 @@ def main():
                          text=True).stderr.splitlines()[0]
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     header = (f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores ({cpu}), "
-              f"Linux {platform.release()}, loopback, wrk 4.1.0, {args.seconds} s per run; "
+              f"Linux {platform.release()}, loopback, wrk 4.1.0, {args.seconds} s per run "
+              f"(rates on an empty store: median of {args.rounds} alternating rounds); "
               f"{version} (release build) against {pgw}.")
     table = ["| measure | metrics-accumulator | Pushgateway | ratio |", "|---|---:|---:|---:|"]
     for name, ours, theirs, r in rows:
