@@ -16,6 +16,7 @@ build_packages=(
   libre2-dev            # PromQL regex matchers in linear time (DELETE /api/v1/series)
   libssl-dev            # HTTPS (--tls-cert-file), via Asio's SSL stream
   libabsl-dev           # absl::btree_map: the store's per-family series index (docs/decisions/0011)
+  libmimalloc-dev       # the server's malloc: no slowdown once millions of series are stored (docs/decisions/0013)
 )
 test_packages=(
   libgtest-dev libgmock-dev   # unit tests

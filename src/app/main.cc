@@ -12,6 +12,10 @@
 #include "app/service.h"
 #include "common/log.h"
 
+#ifdef MA_WITH_MIMALLOC
+#include <mimalloc.h>
+#endif
+
 namespace {
 
 using accumulator::app::Service;
@@ -142,6 +146,23 @@ std::optional<Flags> ParseFlags(int argc, char** argv, int& exit_code) {
   return flags;
 }
 
+// Says which allocator serves malloc: mimalloc replaces glibc's only when it is linked
+// ahead of libc, which a packaging change could undo without any other sign.
+void LogAllocator() {
+#ifdef MA_WITH_MIMALLOC
+  void* probe = std::malloc(64);
+  const bool in_use = mi_is_in_heap_region(probe);
+  std::free(probe);
+  if (in_use) {
+    log::Debug("allocator: mimalloc " + std::to_string(mi_version()));
+  } else {
+    log::Warn("mimalloc is linked but malloc is not served by it; using the C library's");
+  }
+#else
+  log::Debug("allocator: the C library's malloc");
+#endif
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -149,6 +170,7 @@ int main(int argc, char** argv) {
   auto flags = ParseFlags(argc, argv, exit_code);
   if (!flags) return exit_code;
   log::SetLevel(flags->level);
+  LogAllocator();
   flags->service.version = MA_VERSION;
 
   // Signals are taken synchronously by this thread; every other thread inherits the mask.
