@@ -181,7 +181,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=int, default=6, help="length of each wrk run")
     ap.add_argument("--rounds", type=int, default=3,
-                    help="alternating rounds per rate on an empty store (the median is shown)")
+                    help="rounds per push rate, servers taking turns (the median is shown)")
     ap.add_argument("--max-series", type=int, default=1_000_000)
     ap.add_argument("--preload-deadline", type=int, default=420,
                     help="seconds a server may take to store the preloaded series")
@@ -316,7 +316,8 @@ def main():
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     header = (f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores ({cpu}), "
               f"Linux {platform.release()}, loopback, wrk 4.1.0, {args.seconds} s per run "
-              f"(rates on an empty store: median of {args.rounds} alternating rounds); "
+              f"(each rate the median of {args.rounds} rounds, servers taking turns; "
+              f"runs on stored series at least 10 s); "
               f"{version} (release build) against {pgw}.")
     table = ["| measure | metrics-accumulator | Pushgateway | ratio |", "|---|---:|---:|---:|"]
     for name, ours, theirs, r in rows:

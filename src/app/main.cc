@@ -159,7 +159,7 @@ void LogAllocator() {
     log::Warn("mimalloc is linked but malloc is not served by it; using the C library's");
   }
 #else
-  log::Debug("allocator: the C library's malloc");
+  log::Debug("allocator: not mimalloc (the C library's, or a sanitizer's)");
 #endif
 }
 
