@@ -161,13 +161,8 @@ Status Service::Start() {
   };
   api_ = std::make_unique<http::Api>(
       store_, idempotency_, *config_, clock_, stats_, [this] { return Reload(); }, api_options);
-  const bool durable_acks = (options_.data_dir || !initial.persistence.dir.empty()) &&
-                            initial.persistence.fsync == config::FsyncMode::kAlways;
   unsigned n =
       options_.threads > 0 ? options_.threads : std::max(2U, std::thread::hardware_concurrency());
-  // With fsync: always a push holds its thread until the disk confirms; more threads
-  // let more pushes share each fsync.
-  if (durable_acks && options_.threads == 0) n = std::max(n * 4, 32U);
   http::ServerOptions server_options;
   server_options.threads = n;
   server_options.listen = options_.listen;

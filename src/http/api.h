@@ -63,6 +63,13 @@ class Api {
   Response HandleScrapeAll(const Request& request);
   Response CountedRejection(const config::GroupConfig* group, const Status& status,
                             bool as_json = false);
+  Response CountedRejection(const std::string& group_name, const Status& status, bool as_json);
+  // Applies `push` to `group` and answers `accepted` once it is as durable as
+  // global.persistence.fsync promises: at once, or (fsync: always) with a deferred
+  // response when the fsync covering it completes, so no thread waits for the disk.
+  // A refusal is counted and answered at once.
+  Response ApplyPush(const config::GroupConfig& group, const model::Push& push,
+                     const store::PushTag& tag, Response accepted, bool as_json = false);
   // Runs `apply` unless the request's Idempotency-Key was already answered in this
   // group within global.idempotencyWindow; then it answers that status again. `apply`
   // gets the tag to pass to the store, which remembers the key (with `success_answer`)

@@ -1,6 +1,8 @@
 #include "http/api.h"
 
 #include <cstdio>
+#include <functional>
+#include <optional>
 
 #include <gtest/gtest.h>
 
@@ -94,6 +96,72 @@ TEST_F(ApiTest, UpstreamReadmeExamplePushedTwiceReadsTen) {
   EXPECT_EQ(r.content_type, "text/plain; version=0.0.4; charset=utf-8");
   EXPECT_NE(r.body.find("test_total{span_id=\"321\",trace_id=\"123\"} 10\n"), std::string::npos)
       << r.body;
+}
+
+// Reports durability when the test says so, as fsync: always does from its own thread.
+class HeldJournal : public store::Journal {
+ public:
+  Result<Ticket> RecordPush(std::string_view, std::chrono::seconds, TimePoint, const model::Push&,
+                            const store::PushTag&) override {
+    return ++last_;
+  }
+  Result<Ticket> RecordReset(std::string_view, TimePoint) override { return ++last_; }
+  Result<Ticket> RecordDelete(std::string_view, TimePoint,
+                              const std::vector<store::SeriesRef>&) override {
+    return ++last_;
+  }
+  Result<Ticket> RecordDrop(std::string_view, TimePoint) override { return ++last_; }
+  Status WaitDurable(Ticket) override { return Status::Ok(); }
+  void WhenDurable(Ticket, std::function<void(Status)> done) override {
+    held_.push_back(std::move(done));
+  }
+  void Release(const Status& outcome) {
+    for (auto& done : held_) done(outcome);
+    held_.clear();
+  }
+
+ private:
+  Ticket last_ = 0;
+  std::vector<std::function<void(Status)>> held_;
+};
+
+TEST_F(ApiTest, DurablePushIsAnsweredWhenTheJournalReportsIt) {
+  HeldJournal journal;
+  store_.SetJournal(&journal);
+  Request request;
+  request.method = "POST";
+  request.path = "/update/default";
+  request.body = "# TYPE d_total counter\nd_total 1\n";
+  request.headers = {{"x-api-key", "secret-1"}};
+
+  // The journal reports after the server asked for the answer.
+  Response first = api_.Handle(request);
+  ASSERT_TRUE(first.deferred);
+  std::optional<Response> answered;
+  first.deferred([&answered](Response r) { answered = std::move(r); });
+  EXPECT_FALSE(answered.has_value());
+  journal.Release(Status::Ok());
+  ASSERT_TRUE(answered.has_value());
+  EXPECT_EQ(answered->status, 201);
+
+  // ... and before it: the answer waits, and says the change is not durable.
+  Response second = api_.Handle(request);
+  ASSERT_TRUE(second.deferred);
+  journal.Release(Status::Unavailable("fsync failed"));
+  answered.reset();
+  second.deferred([&answered](Response r) { answered = std::move(r); });
+  ASSERT_TRUE(answered.has_value());
+  EXPECT_EQ(answered->status, 503);
+  EXPECT_NE(answered->body.find("could not be made durable: fsync failed"), std::string::npos)
+      << answered->body;
+
+  // Both were applied; only the durable one counts as an accepted push.
+  store_.SetJournal(nullptr);
+  EXPECT_NE(Call("GET", "/metrics/default").body.find("d_total 2\n"), std::string::npos);
+  const std::string self = Call("GET", "/metrics").body;
+  EXPECT_NE(self.find("metrics_accumulator_pushes_accepted_total{group=\"default\"} 1\n"),
+            std::string::npos)
+      << self;
 }
 
 TEST_F(ApiTest, KeysAreChecked) {

@@ -135,11 +135,7 @@ Response Api::HandleJsonPush(const Request& request) {
     if (Status s = ApplyWriterHeader(request, *push); !s.ok()) {
       return CountedRejection(*group, s, true);
     }
-    if (Status s = store_.Apply((*group)->name, *push, tag); !s.ok()) {
-      return CountedRejection(*group, s, true);
-    }
-    stats_.CountPush((*group)->name, "ok");
-    return JsonMessage(200, "success");
+    return ApplyPush(**group, *push, tag, JsonMessage(200, "success"), /*as_json=*/true);
   });
 }
 

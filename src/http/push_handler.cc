@@ -2,6 +2,9 @@
 // shared by every push endpoint.
 
 #include <cstdio>
+#include <memory>
+#include <mutex>
+#include <optional>
 
 #include "common/log.h"
 #include "expose/content_type.h"
@@ -76,8 +79,12 @@ Response Api::Idempotent(const Request& request, const config::GroupConfig& grou
 
 Response Api::CountedRejection(const config::GroupConfig* group, const Status& status,
                                bool as_json) {
-  stats_.CountPush(group != nullptr ? group->name : "", ReasonOf(status));
-  log::Debug("push to \"" + (group != nullptr ? group->name : std::string("?")) +
+  return CountedRejection(group != nullptr ? group->name : std::string(), status, as_json);
+}
+
+Response Api::CountedRejection(const std::string& group_name, const Status& status, bool as_json) {
+  stats_.CountPush(group_name, ReasonOf(status));
+  log::Debug("push to \"" + (group_name.empty() ? std::string("?") : group_name) +
              "\" refused: " + status.message());
   if (as_json) {
     std::string body = "{\"message\":";
@@ -86,6 +93,66 @@ Response Api::CountedRejection(const config::GroupConfig* group, const Status& s
     return Response::Json(HttpStatusOf(status), std::move(body));
   }
   return Response::Text(HttpStatusOf(status), status.message());
+}
+
+namespace {
+
+// The answer to a push that the journal reports durable from its own thread: it may
+// come before the server asks for it (then it is kept) or after (then passed on).
+class LateAnswer {
+ public:
+  void Set(Response response) {
+    std::unique_lock lock(mu_);
+    if (!answer_) {
+      ready_ = std::move(response);
+      return;
+    }
+    Response::Answer answer = std::move(answer_);
+    lock.unlock();
+    answer(std::move(response));
+  }
+  void WhenSet(Response::Answer answer) {
+    std::unique_lock lock(mu_);
+    if (!ready_) {
+      answer_ = std::move(answer);
+      return;
+    }
+    Response response = std::move(*ready_);
+    ready_.reset();
+    lock.unlock();
+    answer(std::move(response));
+  }
+  std::optional<Response> TakeIfSet() {
+    std::lock_guard lock(mu_);
+    std::optional<Response> response = std::move(ready_);
+    ready_.reset();
+    return response;
+  }
+
+ private:
+  std::mutex mu_;
+  std::optional<Response> ready_;
+  Response::Answer answer_;
+};
+
+}  // namespace
+
+Response Api::ApplyPush(const config::GroupConfig& group, const model::Push& push,
+                        const store::PushTag& tag, Response accepted, bool as_json) {
+  auto late = std::make_shared<LateAnswer>();
+  auto on_durable = [this, late, group_name = group.name, accepted = std::move(accepted),
+                     as_json](const Status& durable) {
+    if (!durable.ok()) return late->Set(CountedRejection(group_name, durable, as_json));
+    stats_.CountPush(group_name, "ok");
+    late->Set(accepted);
+  };
+  if (Status s = store_.ApplyThen(group.name, push, tag, std::move(on_durable)); !s.ok()) {
+    return CountedRejection(&group, s, as_json);
+  }
+  if (std::optional<Response> ready = late->TakeIfSet()) return std::move(*ready);
+  Response deferred;
+  deferred.deferred = [late](Response::Answer answer) { late->WhenSet(std::move(answer)); };
+  return deferred;
 }
 
 Response Api::HandleUpdate(const Request& request, std::string_view group_name) {
@@ -114,13 +181,9 @@ Response Api::HandleUpdate(const Request& request, std::string_view group_name) 
     auto push = ParsePushBody(request);
     if (!push.ok()) return CountedRejection(group, push.status());
     if (Status s = ApplyWriterHeader(request, *push); !s.ok()) return CountedRejection(group, s);
-    if (Status s = store_.Apply(group->name, *push, tag); !s.ok()) {
-      return CountedRejection(group, s);
-    }
-    stats_.CountPush(group->name, "ok");
-    Response r;
-    r.status = 201;
-    return r;
+    Response accepted;
+    accepted.status = 201;
+    return ApplyPush(*group, *push, tag, std::move(accepted));
   });
 }
 

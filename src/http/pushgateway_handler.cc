@@ -100,7 +100,6 @@ Response Api::HandlePushgateway(const Request& request, std::string_view groupin
 
 Response Api::ApplyPushgatewayPush(const Request& request, const config::GroupConfig& group,
                                    model::Labels grouping, const store::PushTag& tag) {
-  const std::string& group_name = group.name;
   auto push = ParsePushBody(request);
   if (!push.ok()) return CountedRejection(&group, push.status());
   if (Status s = ApplyWriterHeader(request, *push); !s.ok()) return CountedRejection(&group, s);
@@ -122,11 +121,7 @@ Response Api::ApplyPushgatewayPush(const Request& request, const config::GroupCo
       "Last Unix time when changing this group in the Pushgateway succeeded.",
       {model::Series{
           SeriesLabelsOf(grouping), model::ScalarValue{ToUnixSeconds(clock_.Now())}, {}}}});
-  if (Status s = store_.Apply(group_name, *push, tag); !s.ok()) {
-    return CountedRejection(&group, s);
-  }
-  stats_.CountPush(group_name, "ok");
-  return Response{};  // 200, empty, as the Pushgateway answers
+  return ApplyPush(group, *push, tag, Response{});  // 200, empty, as the Pushgateway answers
 }
 
 }  // namespace accumulator::http

@@ -35,6 +35,12 @@ struct Response {
   // whether more follow. The server calls it on the connection's thread, each time
   // after the part before has gone out, and sends the parts as HTTP/1.1 chunks.
   std::function<bool(std::string& piece)> body_source;
+  // Set when the answer is known only later (a push waiting for its fsync); the other
+  // fields are then unused. The server calls it once with `answer`, which must be
+  // called exactly once, from any thread, with the real response. Meanwhile the
+  // connection waits and its thread serves others. It must not throw.
+  using Answer = std::function<void(Response)>;
+  std::function<void(Answer answer)> deferred;
 
   // Makes the whole body now (HEAD and HTTP/1.0 need its length first; tests).
   void CollectBody() {

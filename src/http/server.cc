@@ -193,8 +193,28 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       log::Error(std::string("request handler failed: ") + e.what());
       response = Response::Text(500, "internal error");
     }
+    if (response.deferred) return Defer(std::move(response.deferred), keep_alive, version, head);
     Write(std::move(response), keep_alive && !server_.stopping.load(), version, head);
     server_.in_flight.fetch_sub(1);
+  }
+
+  // The connection reads nothing more until the answer comes, so pipelined requests
+  // are still answered in order. The request counts as in flight until then (Stop
+  // waits for it, and the server outlives it).
+  void Defer(const std::function<void(Response::Answer)>& deferred, bool keep_alive,
+             unsigned version, bool head) {
+    Server::Impl& server = server_;
+    Response::Answer answer = [self = shared_from_this(), &server, keep_alive, version,
+                               head](Response response) mutable {
+      // Back to the connection's own thread; this closure keeps no hold on the session.
+      auto executor = self->Lowest().get_executor();
+      asio::post(executor, [self = std::move(self), response = std::move(response), &server,
+                            keep_alive, version, head]() mutable {
+        self->Write(std::move(response), keep_alive && !server.stopping.load(), version, head);
+      });
+      server.in_flight.fetch_sub(1);
+    };
+    deferred(std::move(answer));
   }
 
   void Write(Response response, bool keep_alive, unsigned version, bool head) {
@@ -355,7 +375,10 @@ void Server::Impl::Accept() {
 Server::Server(ServerOptions options, Handler handler)
     : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
 
-Server::~Server() = default;
+Server::~Server() {
+  // A deferred answer posts to its connection's event loop: wait for those still owed.
+  while (impl_->in_flight.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
 
 Status Server::ReloadTls() {
   const ServerOptions& o = impl_->options;

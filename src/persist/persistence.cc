@@ -235,6 +235,10 @@ Result<store::Journal::Ticket> Persistence::RecordDrop(std::string_view group, T
 
 Status Persistence::WaitDurable(Ticket ticket) { return wal_->WaitDurable(ticket); }
 
+void Persistence::WhenDurable(Ticket ticket, std::function<void(Status)> done) {
+  wal_->WhenDurable(ticket, std::move(done));
+}
+
 Status Persistence::Checkpoint() {
   std::lock_guard checkpoint_lock(checkpoint_mu_);
   const auto start = std::chrono::steady_clock::now();

@@ -63,6 +63,7 @@ class Persistence final : public store::Journal {
                               const std::vector<store::SeriesRef>& series) override;
   Result<Ticket> RecordDrop(std::string_view group, TimePoint at) override;
   Status WaitDurable(Ticket ticket) override;
+  void WhenDurable(Ticket ticket, std::function<void(Status)> done) override;
 
   // Writes a snapshot of the store and removes log segments the previous snapshot
   // no longer needs (two snapshots are kept, so a damaged newest one has a fallback).

@@ -1,5 +1,6 @@
 #include "persist/wal.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
@@ -72,6 +73,8 @@ Result<std::unique_ptr<WriteAheadLog>> WriteAheadLog::Open(WalOptions options,
   }
   if (wal->options_.policy == FsyncPolicy::kInterval) {
     wal->flusher_ = std::make_unique<std::thread>([w = wal.get()] { w->FlushLoop(); });
+  } else if (wal->options_.policy == FsyncPolicy::kAlways) {
+    wal->flusher_ = std::make_unique<std::thread>([w = wal.get()] { w->SyncLoop(); });
   }
   return wal;
 }
@@ -81,7 +84,7 @@ WriteAheadLog::~WriteAheadLog() {
     std::lock_guard lock(mu_);
     stop_ = true;
   }
-  stop_cv_.notify_all();
+  flusher_wake_.notify_all();
   if (flusher_) flusher_->join();
   (void)Sync();
 }
@@ -180,6 +183,48 @@ Status WriteAheadLog::WaitDurable(std::uint64_t sequence) {
   return Status::Unavailable(stats_.last_error);
 }
 
+void WriteAheadLog::WhenDurable(std::uint64_t sequence, std::function<void(Status)> done) {
+  std::unique_lock lock(mu_);
+  if (options_.policy == FsyncPolicy::kAlways && durable_through_ < sequence && !broken_) {
+    waiters_.push_back(Waiter{sequence, std::move(done)});
+    lock.unlock();
+    flusher_wake_.notify_one();
+    return;
+  }
+  Status status = Status::Ok();
+  if (broken_ && (options_.policy != FsyncPolicy::kAlways || durable_through_ < sequence)) {
+    status = Status::Unavailable(stats_.last_error);
+  }
+  lock.unlock();
+  done(status);
+}
+
+void WriteAheadLog::SyncLoop() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    flusher_wake_.wait(lock, [this] { return !syncing_ && (stop_ || !waiters_.empty()); });
+    if (waiters_.empty()) return;  // stopping, and everyone has been answered
+    // One fsync covers everything appended so far, so every push that arrived while
+    // the last one ran shares this one (group commit without a parked thread each).
+    const bool covered = std::all_of(waiters_.begin(), waiters_.end(), [this](const Waiter& w) {
+      return w.sequence <= durable_through_;
+    });
+    if (!covered && !broken_) SyncLocked(lock);
+    std::vector<Waiter> answered;
+    std::vector<Waiter> still;
+    for (Waiter& w : waiters_) {
+      (w.sequence <= durable_through_ || broken_ ? answered : still).push_back(std::move(w));
+    }
+    waiters_ = std::move(still);
+    const std::uint64_t durable_through = durable_through_;
+    const Status broken = Status::Unavailable(stats_.last_error);
+    lock.unlock();
+    for (Waiter& w : answered) w.done(w.sequence <= durable_through ? Status::Ok() : broken);
+    answered.clear();  // callbacks are released outside the lock too
+    lock.lock();
+  }
+}
+
 void WriteAheadLog::SyncLocked(std::unique_lock<std::mutex>& lock) {
   syncing_ = true;
   const std::uint64_t target = next_sequence_ - 1;
@@ -199,6 +244,7 @@ void WriteAheadLog::SyncLocked(std::unique_lock<std::mutex>& lock) {
     MarkBrokenLocked(ErrnoStatus("fsync", file->path, error));
   }
   synced_.notify_all();
+  flusher_wake_.notify_all();  // SyncLoop may answer waiters this fsync covered
 }
 
 void WriteAheadLog::MarkBrokenLocked(const Status& status) {
@@ -218,7 +264,7 @@ Status WriteAheadLog::Sync() {
 void WriteAheadLog::FlushLoop() {
   std::unique_lock lock(mu_);
   while (!stop_) {
-    stop_cv_.wait_for(lock, options_.fsync_interval);
+    flusher_wake_.wait_for(lock, options_.fsync_interval);
     if (stop_ || syncing_ || broken_ || durable_through_ + 1 >= next_sequence_) continue;
     SyncLocked(lock);
   }
@@ -252,6 +298,7 @@ void WriteAheadLog::MarkRecovered() {
   broken_ = false;
   durable_through_ = next_sequence_ - 1;
   synced_.notify_all();
+  flusher_wake_.notify_all();
   log::Info("write-ahead log usable again: a snapshot saved everything it held");
 }
 

@@ -77,6 +77,11 @@ class WriteAheadLog {
   Result<std::uint64_t> Append(std::string_view payload);
   // Returns once record `sequence` is durable as the policy promises.
   Status WaitDurable(std::uint64_t sequence);
+  // Calls `done` exactly once with what WaitDurable would return: at once if that is
+  // known, else from the log's syncing thread, which covers every record waiting with
+  // one fsync. So a caller that must not block (an event loop) waits without a thread.
+  // `done` must be quick and must not call the log.
+  void WhenDurable(std::uint64_t sequence, std::function<void(Status)> done);
   // fsyncs everything appended so far (interval flusher, shutdown).
   Status Sync();
   // Closes the current segment (fsynced) and starts a new one; returns the sequence
@@ -96,6 +101,8 @@ class WriteAheadLog {
   explicit WriteAheadLog(WalOptions options);
   Status StartSegmentLocked(std::uint64_t first_sequence);
   void FlushLoop();
+  // fsync: always: fsyncs while anyone waits in WhenDurable, then answers them.
+  void SyncLoop();
   // fsyncs the current segment before it is closed; marks the log broken if it fails.
   Status SyncForRotationLocked();
   // fsyncs what was appended so far, outside the lock (which is held on entry and on
@@ -115,9 +122,14 @@ class WriteAheadLog {
   bool broken_ = false;   // an fsync failed: durability cannot be promised any more
   std::vector<SegmentFile> segments_;
   WalStats stats_;
+  struct Waiter {
+    std::uint64_t sequence = 0;
+    std::function<void(Status)> done;
+  };
+  std::vector<Waiter> waiters_;  // in WhenDurable, for SyncLoop to answer
   bool stop_ = false;
-  std::condition_variable stop_cv_;
-  std::unique_ptr<std::thread> flusher_;
+  std::condition_variable flusher_wake_;  // stop_, and for SyncLoop: waiters_ or a sync
+  std::unique_ptr<std::thread> flusher_;  // FlushLoop or SyncLoop, per the policy
 };
 
 }  // namespace accumulator::persist

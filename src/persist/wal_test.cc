@@ -1,7 +1,10 @@
 #include "persist/wal.h"
 
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -100,6 +103,76 @@ TEST_F(WalTest, ConcurrentWaitersShareFsyncs) {
   // Every record was acknowledged only after an fsync, and never more fsyncs than records.
   EXPECT_LE((*wal)->Stats().fsyncs, static_cast<std::uint64_t>(kThreads * kEach));
   EXPECT_GE((*wal)->Stats().fsyncs, 1u);
+}
+
+// Answers from WhenDurable, collected from whichever thread gives them.
+struct Answers {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::pair<std::uint64_t, Status>> got;
+
+  std::function<void(Status)> For(std::uint64_t sequence) {
+    return [this, sequence](Status s) {
+      std::lock_guard lock(mu);
+      got.emplace_back(sequence, std::move(s));
+      cv.notify_all();
+    };
+  }
+  // Bounded, so a lost answer fails the test instead of hanging it.
+  bool WaitFor(std::size_t n) {
+    std::unique_lock lock(mu);
+    return cv.wait_for(lock, std::chrono::seconds(30), [&] { return got.size() >= n; });
+  }
+};
+
+TEST_F(WalTest, WhenDurableAnswersEveryWaiterAfterOneSharedFsync) {
+  auto wal = WriteAheadLog::Open(options_, 1);
+  ASSERT_TRUE(wal.ok());
+  constexpr std::uint64_t kRecords = 100;
+  for (std::uint64_t i = 1; i <= kRecords; ++i) ASSERT_EQ(*(*wal)->Append("r"), i);
+  Answers answers;
+  for (std::uint64_t i = 1; i <= kRecords; ++i) (*wal)->WhenDurable(i, answers.For(i));
+  ASSERT_TRUE(answers.WaitFor(kRecords));
+  std::set<std::uint64_t> answered;
+  for (const auto& [sequence, status] : answers.got) {
+    EXPECT_TRUE(status.ok()) << status.message();
+    answered.insert(sequence);
+  }
+  EXPECT_EQ(answered.size(), kRecords);  // each exactly once
+  EXPECT_EQ(answers.got.size(), kRecords);
+  // Everything was appended before anyone waited, so the first fsync covered all.
+  EXPECT_EQ((*wal)->Stats().fsyncs, 1u);
+  // A record already durable is answered at once, on the caller's thread.
+  bool at_once = false;
+  (*wal)->WhenDurable(kRecords, [&at_once](const Status& s) { at_once = s.ok(); });
+  EXPECT_TRUE(at_once);
+}
+
+TEST_F(WalTest, WhenDurableWaitersAreAnsweredBeforeTheLogCloses) {
+  Answers answers;
+  {
+    auto wal = WriteAheadLog::Open(options_, 1);
+    ASSERT_TRUE(wal.ok());
+    for (std::uint64_t i = 1; i <= 10; ++i) {
+      ASSERT_TRUE((*wal)->Append("r").ok());
+      (*wal)->WhenDurable(i, answers.For(i));
+    }
+  }
+  std::lock_guard lock(answers.mu);
+  ASSERT_EQ(answers.got.size(), 10u);
+  for (const auto& answer : answers.got) EXPECT_TRUE(answer.second.ok());
+  EXPECT_EQ(ReadBack().size(), 10u);
+}
+
+TEST_F(WalTest, WhenDurableDoesNotWaitUnderOtherPolicies) {
+  options_.policy = FsyncPolicy::kNever;
+  auto wal = WriteAheadLog::Open(options_, 1);
+  ASSERT_TRUE(wal.ok());
+  ASSERT_TRUE((*wal)->Append("x").ok());
+  bool at_once = false;
+  (*wal)->WhenDurable(1, [&at_once](const Status& s) { at_once = s.ok(); });
+  EXPECT_TRUE(at_once);
+  EXPECT_EQ((*wal)->Stats().fsyncs, 0u);
 }
 
 TEST_F(WalTest, IntervalPolicyFlushesInTheBackground) {

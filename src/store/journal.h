@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,6 +54,12 @@ class Journal {
   // Returns once the change with `ticket`, and every change before it, is as durable
   // as the configured fsync policy promises; kUnavailable if it cannot be made so.
   virtual Status WaitDurable(Ticket ticket) = 0;
+  // WaitDurable without holding the caller's thread: calls `done` exactly once with
+  // what WaitDurable would return, at once when that is known, else later from a
+  // thread of the journal's. `done` must be quick and must not call the journal.
+  virtual void WhenDurable(Ticket ticket, std::function<void(Status)> done) {
+    done(WaitDurable(ticket));
+  }
 };
 
 }  // namespace accumulator::store

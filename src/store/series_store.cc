@@ -167,6 +167,11 @@ std::vector<Neighbour> NeighboursOf(const std::string& family, model::MetricType
   return out;
 }
 
+Status NotDurable(const Status& journal_error) {
+  return Status::Unavailable("the change was applied but could not be made durable: " +
+                             journal_error.message());
+}
+
 bool IsCumulativeType(model::MetricType type) {
   return type == model::MetricType::kCounter || type == model::MetricType::kHistogram ||
          type == model::MetricType::kSummary;
@@ -190,18 +195,37 @@ Status SeriesStore::Apply(std::string_view group_name, const model::Push& push,
                           const PushTag& tag) {
   std::shared_ptr<Group> group = FindGroup(group_name);
   if (!group) return Status::NotFound("unknown metric group \"" + std::string(group_name) + "\"");
-  return ApplyAt(*group, push, tag, TimePoint{}, Mode::kLive);
+  auto ticket = ApplyAt(*group, push, tag, TimePoint{}, Mode::kLive);
+  if (!ticket.ok()) return ticket.status();
+  return WaitDurable(*ticket);
+}
+
+Status SeriesStore::ApplyThen(std::string_view group_name, const model::Push& push,
+                              const PushTag& tag, DurableCallback durable) {
+  std::shared_ptr<Group> group = FindGroup(group_name);
+  if (!group) return Status::NotFound("unknown metric group \"" + std::string(group_name) + "\"");
+  auto ticket = ApplyAt(*group, push, tag, TimePoint{}, Mode::kLive);
+  if (!ticket.ok()) return ticket.status();
+  Journal* journal = journal_.load();
+  if (*ticket == 0 || journal == nullptr) {
+    durable(Status::Ok());
+    return Status::Ok();
+  }
+  journal->WhenDurable(*ticket, [durable = std::move(durable)](const Status& s) {
+    durable(s.ok() ? s : NotDurable(s));
+  });
+  return Status::Ok();
 }
 
 Status SeriesStore::Replay(std::string_view group_name, std::chrono::seconds ttl, TimePoint at,
                            const model::Push& push, const PushTag& tag) {
   std::shared_ptr<Group> group = FindOrAddGroup(group_name);
   group->ttl_seconds = ttl.count();
-  return ApplyAt(*group, push, tag, at, Mode::kReplay);
+  return ApplyAt(*group, push, tag, at, Mode::kReplay).status();
 }
 
-Status SeriesStore::ApplyAt(Group& group, const model::Push& push, const PushTag& tag, TimePoint at,
-                            Mode mode) {
+Result<Journal::Ticket> SeriesStore::ApplyAt(Group& group, const model::Push& push,
+                                             const PushTag& tag, TimePoint at, Mode mode) {
   // Values are checked before any lock is taken: most bad pushes never contend.
   for (const model::Family& family : push.families) {
     for (const model::Series& series : family.series) {
@@ -223,17 +247,13 @@ Status SeriesStore::ApplyAt(Group& group, const model::Push& push, const PushTag
   const TimePoint now = mode == Mode::kLive ? clock_.Now() : at;
   auto ticket = ApplyLocked(group, push, tag, now, mode);
   for (std::size_t id : shard_ids) group.shards[id].mu.Unlock();
-  if (!ticket.ok()) return ticket.status();
-  return WaitDurable(*ticket);
+  return ticket;
 }
 
 Status SeriesStore::WaitDurable(Journal::Ticket ticket) {
   Journal* journal = journal_.load();
   if (ticket == 0 || journal == nullptr) return Status::Ok();
-  if (Status s = journal->WaitDurable(ticket); !s.ok()) {
-    return Status::Unavailable("the change was applied but could not be made durable: " +
-                               s.message());
-  }
+  if (Status s = journal->WaitDurable(ticket); !s.ok()) return NotDurable(s);
   return Status::Ok();
 }
 

@@ -114,6 +114,13 @@ class SeriesStore {
   // it durable (applied, but not acknowledged as durable).
   Status Apply(std::string_view group, const model::Push& push,
                const PushTag& tag = {}) MA_NO_THREAD_SAFETY_ANALYSIS;
+  // Apply that returns as soon as the push is applied. Only then (an Ok return) is
+  // `durable` called, exactly once, with what Apply would have returned for durability
+  // (kUnavailable if the journal cannot make it durable): at once when that is known,
+  // else later from the journal's thread (Journal::WhenDurable).
+  using DurableCallback = std::function<void(Status)>;
+  Status ApplyThen(std::string_view group, const model::Push& push, const PushTag& tag,
+                   DurableCallback durable) MA_NO_THREAD_SAFETY_ANALYSIS;
 
   // The group's live series, families sorted by name and series by labels.
   Result<std::vector<model::Family>> Snapshot(std::string_view group) const;
@@ -265,8 +272,9 @@ class SeriesStore {
   }
   // How a push is applied: live (limits enforced, recorded in the journal) or replayed.
   enum class Mode { kLive, kReplay };
-  Status ApplyAt(Group& group, const model::Push& push, const PushTag& tag, TimePoint now,
-                 Mode mode) MA_NO_THREAD_SAFETY_ANALYSIS;
+  // Applies under the shard locks; returns the journal's ticket (0: nothing to wait for).
+  Result<Journal::Ticket> ApplyAt(Group& group, const model::Push& push, const PushTag& tag,
+                                  TimePoint now, Mode mode) MA_NO_THREAD_SAFETY_ANALYSIS;
   Result<Journal::Ticket> ApplyLocked(Group& group, const model::Push& push, const PushTag& tag,
                                       TimePoint now, Mode mode) MA_NO_THREAD_SAFETY_ANALYSIS;
 

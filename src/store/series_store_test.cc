@@ -519,6 +519,30 @@ TEST_F(SeriesStoreTest, ChangeThatCannotBeMadeDurableIsReportedAsUnavailable) {
   store_.SetJournal(nullptr);
 }
 
+TEST_F(SeriesStoreTest, ApplyThenReportsDurabilityOnlyForAppliedPushes) {
+  std::vector<Status> reported;
+  auto record = [&reported](const Status& s) { reported.push_back(s); };
+  // No journal: durable at once.
+  ASSERT_TRUE(store_.ApplyThen("g", Counter(1), {}, record).ok());
+  ASSERT_EQ(reported.size(), 1u);
+  EXPECT_TRUE(reported[0].ok());
+
+  RecordingJournal journal;
+  store_.SetJournal(&journal);
+  // Refused: never reported as durable, nothing applied.
+  EXPECT_EQ(store_.ApplyThen("nope", Counter(1), {}, record).code(), StatusCode::kNotFound);
+  EXPECT_EQ(reported.size(), 1u);
+  // Applied, and the journal cannot make it durable: applied but reported unavailable.
+  journal.fail_durability = true;
+  ASSERT_TRUE(store_.ApplyThen("g", Counter(2), {}, record).ok());
+  ASSERT_EQ(reported.size(), 2u);
+  EXPECT_EQ(reported[1].code(), StatusCode::kUnavailable);
+  EXPECT_NE(reported[1].message().find("applied but could not be made durable"), std::string::npos);
+  EXPECT_EQ(Value("c_total"), 3);
+  EXPECT_EQ(journal.waited, (std::vector<Journal::Ticket>{1}));
+  store_.SetJournal(nullptr);
+}
+
 TEST_F(SeriesStoreTest, ReplayIgnoresTheLimitAndUsesTheRecordedTime) {
   const TimePoint then = clock_.Now() - std::chrono::seconds(30);
   for (int i = 0; i < 8; ++i) {  // the limit is 5

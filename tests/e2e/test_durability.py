@@ -10,6 +10,7 @@ import pathlib
 import random
 import re
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -105,6 +106,57 @@ def test_acknowledged_pushes_survive_kill9_cycles(tmp_path):
             assert acked[c] <= value <= acked[c] + unknown[c], (c, value, acked[c], unknown[c])
     finally:
         server.stop()
+
+
+def test_durable_pushes_share_fsyncs_without_a_thread_each(tmp_path):
+    # One serving thread and 16 clients: a durable push waits for its fsync without
+    # holding the thread, so pushes that arrive meanwhile share the next fsync (with a
+    # thread blocked per push, each would need its own).
+    server = start(tmp_path, tmp_path / "data", "--threads", "1")
+    clients, each = 16, 25
+    failures = []
+
+    def pusher(name):
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        try:
+            for _ in range(each):
+                conn.request("POST", "/update/default", COUNTER_PUSH.format(c=name).encode(),
+                             {"Content-Type": "text/plain"})
+                resp = conn.getresponse()
+                resp.read()
+                if resp.status != 201:
+                    failures.append(resp.status)
+        finally:
+            conn.close()
+
+    try:
+        workers = [threading.Thread(target=pusher, args=(f"c{i}",)) for i in range(clients)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join(timeout=120)
+            assert not w.is_alive()
+        assert failures == []
+        for i in range(clients):
+            assert client_value(server, f"c{i}") == each
+        own = server.scrape("/metrics")
+        fsyncs = sample_value(own, "metrics_accumulator_wal_fsync_duration_seconds_count")
+        assert fsyncs is not None and 1 <= fsyncs < clients * each, fsyncs
+        # Pipelined durable pushes on one connection are still answered in order.
+        body = COUNTER_PUSH.format(c="piped").encode()
+        reqs = b"".join(b"POST /update/default HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s"
+                        % (len(body), body) for _ in range(3))
+        reqs += b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+            sock.sendall(reqs)
+            out = b""
+            while chunk := sock.recv(65536):
+                out += chunk
+        assert out.count(b"HTTP/1.1 201") == 3
+        assert out.rindex(b"HTTP/1.1 201") < out.index(b"HTTP/1.1 200")
+        assert client_value(server, "piped") == 3
+    finally:
+        assert server.stop() == 0
 
 
 def test_clean_stop_writes_a_snapshot_and_restart_reads_it(tmp_path):
