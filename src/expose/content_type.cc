@@ -31,6 +31,7 @@ struct MediaRange {
 
 std::vector<std::string_view> Split(std::string_view s, char sep) {
   std::vector<std::string_view> out;
+  out.reserve(static_cast<std::size_t>(std::count(s.begin(), s.end(), sep)) + 1);
   std::size_t start = 0;
   while (start <= s.size()) {
     std::size_t end = s.find(sep, start);

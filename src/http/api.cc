@@ -15,6 +15,7 @@ namespace {
 
 std::vector<std::string_view> SplitPath(std::string_view path) {
   std::vector<std::string_view> segments;
+  segments.reserve(static_cast<std::size_t>(std::count(path.begin(), path.end(), '/')) + 1);
   std::size_t start = 0;
   while (start < path.size()) {
     std::size_t end = path.find('/', start);
@@ -116,6 +117,7 @@ Result<std::string> Api::DecodedBody(const Request& request) const {
 Response Api::Handle(const Request& request) {
   const std::vector<std::string_view> raw = SplitPath(request.path);
   std::vector<std::string> seg;
+  seg.reserve(raw.size());
   for (std::string_view s : raw) {
     auto decoded = parse::PercentDecode(s);
     if (!decoded) return Response::Text(400, "malformed percent-encoding in the URL path");

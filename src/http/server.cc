@@ -41,6 +41,7 @@ Request ToRequest(bhttp::request<bhttp::string_body>&& in) {
   const std::size_t q = target.find('?');
   out.path = std::string(target.substr(0, q));
   if (q != std::string_view::npos) out.query = std::string(target.substr(q + 1));
+  out.headers.reserve(static_cast<std::size_t>(std::distance(in.begin(), in.end())));
   for (const auto& field : in) {
     std::string name(field.name_string());
     std::transform(name.begin(), name.end(), name.begin(),

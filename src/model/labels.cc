@@ -3,18 +3,22 @@
 #include <algorithm>
 #include <functional>
 
+#include "model/bytes.h"
+
 namespace accumulator::model {
 
 bool Canonicalize(Labels& labels) {
   // Clients write labels in a fixed order, usually sorted already.
-  const auto out_of_order = [](const Label& a, const Label& b) { return a.name >= b.name; };
+  const auto out_of_order = [](const Label& a, const Label& b) {
+    return CompareBytes(a.name, b.name) >= 0;
+  };
   if (std::adjacent_find(labels.begin(), labels.end(), out_of_order) == labels.end()) {
     return true;
   }
   std::sort(labels.begin(), labels.end(),
-            [](const Label& a, const Label& b) { return a.name < b.name; });
+            [](const Label& a, const Label& b) { return CompareBytes(a.name, b.name) < 0; });
   return std::adjacent_find(labels.begin(), labels.end(), [](const Label& a, const Label& b) {
-           return a.name == b.name;
+           return SameBytes(a.name, b.name);
          }) == labels.end();
 }
 
@@ -26,14 +30,32 @@ const std::string* FindLabel(const Labels& labels, std::string_view name) {
 }
 
 bool SetLabel(Labels& labels, std::string_view name, std::string_view value) {
-  auto it = std::lower_bound(labels.begin(), labels.end(), name,
-                             [](const Label& l, std::string_view n) { return l.name < n; });
-  if (it != labels.end() && it->name == name) {
+  auto it = std::lower_bound(
+      labels.begin(), labels.end(), name,
+      [](const Label& l, std::string_view n) { return CompareBytes(l.name, n) < 0; });
+  if (it != labels.end() && SameBytes(it->name, name)) {
     it->value.assign(value);
     return true;
   }
   labels.insert(it, Label{std::string(name), std::string(value)});
   return false;
+}
+
+int CompareLabels(const Labels& a, const Labels& b) {
+  const std::size_t n = std::min(a.size(), b.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    if (int c = CompareBytes(a[i].name, b[i].name); c != 0) return c;
+    if (int c = CompareBytes(a[i].value, b[i].value); c != 0) return c;
+  }
+  return static_cast<int>(a.size() > b.size()) - static_cast<int>(a.size() < b.size());
+}
+
+bool SameLabels(const Labels& a, const Labels& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (!SameBytes(a[i].name, b[i].name) || !SameBytes(a[i].value, b[i].value)) return false;
+  }
+  return true;
 }
 
 std::size_t HashLabels(const Labels& labels) {

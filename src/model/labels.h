@@ -27,6 +27,11 @@ const std::string* FindLabel(const Labels& labels, std::string_view name);
 // Sets `name` to `value`, keeping the set sorted. Returns true if it replaced a value.
 bool SetLabel(Labels& labels, std::string_view name, std::string_view value);
 
+// <0, 0, >0 in the order of Labels' operator<=>, and equality, without its calls to
+// memcmp.
+int CompareLabels(const Labels& a, const Labels& b);
+bool SameLabels(const Labels& a, const Labels& b);
+
 std::size_t HashLabels(const Labels& labels);
 
 // {a="1",b="2"} for messages and logs.

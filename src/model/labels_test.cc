@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "model/label_sets_for_test.h"
+
 namespace accumulator::model {
 namespace {
 
@@ -35,6 +37,18 @@ TEST(LabelsTest, EqualSetsHashEqual) {
   ASSERT_TRUE(Canonicalize(b));
   EXPECT_EQ(HashLabels(a), HashLabels(b));
   EXPECT_NE(HashLabels(a), HashLabels(Labels{{"x", "2"}, {"y", "1"}}));
+}
+
+TEST(LabelsTest, CompareLabelsOrdersAsTheOperator) {
+  const std::vector<Labels> sets = OrderingCases();
+  const auto sign = [](auto c) { return c < 0 ? -1 : (c > 0 ? 1 : 0); };
+  for (const Labels& a : sets) {
+    for (const Labels& b : sets) {
+      SCOPED_TRACE(DescribeSeries("a", a) + " vs " + DescribeSeries("b", b));
+      EXPECT_EQ(sign(CompareLabels(a, b)), sign(a <=> b));
+      EXPECT_EQ(SameLabels(a, b), a == b);
+    }
+  }
 }
 
 }  // namespace

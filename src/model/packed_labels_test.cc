@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "model/label_sets_for_test.h"
+
 namespace accumulator::model {
 namespace {
 
@@ -52,19 +54,7 @@ TEST(PackedLabelsTest, KeepsBytesLabelsMayHold) {
 }
 
 TEST(PackedLabelsTest, OrdersAsLabels) {
-  const std::vector<Labels> sets{
-      {},
-      {{"a", ""}},
-      {{"a", "1"}},
-      {{"a", "1"}, {"b", "2"}},
-      {{"a", "10"}},
-      {{"a", "2"}},
-      {{"a", "\xff"}},
-      {{"ab", ""}},
-      {{"b", "1"}},
-      {{"a", "1"}, {"c", "0"}},
-      {{"a", "1"}, {"b", std::string(200, 'z')}},
-  };
+  const std::vector<Labels> sets = OrderingCases();
   for (const Labels& a : sets) {
     for (const Labels& b : sets) {
       SCOPED_TRACE(DescribeSeries("a", a) + " vs " + DescribeSeries("b", b));
@@ -72,6 +62,28 @@ TEST(PackedLabelsTest, OrdersAsLabels) {
       EXPECT_EQ(Sign(PackedLabels(a).Compare(PackedLabels(b))), ExpectedOrder(a, b));
     }
   }
+}
+
+TEST(PackedLabelsTest, EqualsSeesEveryByteOfEveryLength) {
+  for (std::size_t n = 0; n <= 20; ++n) {
+    std::string value(n, 'a');
+    for (std::size_t i = 0; i < n; ++i) value[i] = static_cast<char>('a' + i);
+    const PackedLabels packed{Labels{{"name", value}}};
+    EXPECT_TRUE(packed.Equals(Labels{{"name", value}})) << n;
+    EXPECT_FALSE(packed.Equals(Labels{{"name", value + "x"}})) << n;
+    EXPECT_FALSE(packed.Equals(Labels{{"nam", value}})) << n;
+    for (std::size_t i = 0; i < n; ++i) {
+      std::string other = value;
+      other[i] = 'Z';
+      EXPECT_FALSE(packed.Equals(Labels{{"name", other}})) << n << " " << i;
+    }
+  }
+  const PackedLabels two{Labels{{"a", "1"}, {"b", "2"}}};
+  EXPECT_TRUE(two.Equals(Labels{{"a", "1"}, {"b", "2"}}));
+  EXPECT_FALSE(two.Equals(Labels{{"a", "1"}}));
+  EXPECT_FALSE(two.Equals(Labels{{"a", "1"}, {"b", "2"}, {"c", "3"}}));
+  EXPECT_TRUE(PackedLabels{Labels{}}.Equals(Labels{}));
+  EXPECT_FALSE(PackedLabels{Labels{}}.Equals(Labels{{"a", ""}}));
 }
 
 }  // namespace

@@ -95,6 +95,7 @@ std::optional<std::string> DecodeBase64(std::string_view text) {
 
 Result<model::Labels> ParseGroupingKey(std::string_view path) {
   std::vector<std::string_view> segments;
+  segments.reserve(static_cast<std::size_t>(std::count(path.begin(), path.end(), '/')) + 1);
   std::size_t start = 0;
   while (start <= path.size()) {
     std::size_t end = path.find('/', start);
@@ -139,6 +140,7 @@ Status AddGroupingLabels(const model::Labels& grouping, model::Push& push) {
   std::vector<const model::Labels*> sorted;
   for (model::Family& family : push.families) {
     sorted.clear();
+    sorted.reserve(family.series.size());
     // Series of a family are distinct as parsed; adding the same labels to each keeps
     // them so. Only a grouping label that replaces a series' own value can merge two.
     bool replaced = false;
@@ -153,9 +155,11 @@ Status AddGroupingLabels(const model::Labels& grouping, model::Push& push) {
     }
     if (!replaced) continue;
     // Sorted pointers find a repeat without copying every label set into a set.
-    std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) { return *a < *b; });
-    auto repeat = std::adjacent_find(sorted.begin(), sorted.end(),
-                                     [](const auto* a, const auto* b) { return *a == *b; });
+    std::sort(sorted.begin(), sorted.end(),
+              [](const auto* a, const auto* b) { return model::CompareLabels(*a, *b) < 0; });
+    auto repeat =
+        std::adjacent_find(sorted.begin(), sorted.end(),
+                           [](const auto* a, const auto* b) { return model::SameLabels(*a, *b); });
     if (repeat != sorted.end()) {
       return Status::InvalidArgument(
           "series " + model::DescribeSeries(family.name, **repeat) +

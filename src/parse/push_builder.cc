@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <type_traits>
 
 #include "model/names.h"
 #include "model/number.h"
@@ -39,10 +40,12 @@ std::string PushBuilder::Where(std::size_t line) const {
 }
 
 PushBuilder::PendingFamily& PushBuilder::FamilyFor(std::string_view name, std::size_t line) {
+  // Growing families_ must move families, never copy them: last_series points into one.
+  static_assert(std::is_nothrow_move_constructible_v<PendingFamily>);
   auto it = index_.find(name);
   if (it != index_.end()) return families_[it->second];
   index_.emplace(std::string(name), families_.size());
-  PendingFamily& f = families_.emplace_back();
+  PendingFamily& f = families_.emplace_back(&arena_);
   f.name = std::string(name);
   f.first_line = line;
   return f;
@@ -138,13 +141,16 @@ std::pair<PushBuilder::PendingFamily*, PushBuilder::Part> PushBuilder::ResolveUn
 
 Status PushBuilder::AddSample(std::string_view name, model::Labels labels, double value,
                               std::size_t line) {
-  if (name.size() > limits_.max_name_length) {
-    return Status::InvalidArgument(Where(line) + "metric name longer than " +
-                                   std::to_string(limits_.max_name_length) + " bytes");
-  }
-  if (!model::IsValidMetricName(name)) {
-    return Status::InvalidArgument(Where(line) + "invalid metric name \"" + std::string(name) +
-                                   "\"");
+  // The previous sample's name passed these checks already (Resolve remembers it).
+  if (name != last_name_) {
+    if (name.size() > limits_.max_name_length) {
+      return Status::InvalidArgument(Where(line) + "metric name longer than " +
+                                     std::to_string(limits_.max_name_length) + " bytes");
+    }
+    if (!model::IsValidMetricName(name)) {
+      return Status::InvalidArgument(Where(line) + "invalid metric name \"" + std::string(name) +
+                                     "\"");
+    }
   }
   if (labels.size() > limits_.max_labels_per_series) {
     return Status::InvalidArgument(Where(line) + "more than " +

@@ -1,9 +1,10 @@
 #include "store/series_store.h"
 
 #include <algorithm>
+#include <bitset>
 #include <functional>
+#include <iterator>
 #include <limits>
-#include <set>
 
 #include "common/log.h"
 
@@ -233,20 +234,24 @@ Result<Journal::Ticket> SeriesStore::ApplyAt(Group& group, const model::Push& pu
     }
   }
 
-  std::set<std::size_t> shard_ids;
+  std::bitset<kShards> touched;
   for (const model::Family& family : push.families) {
-    shard_ids.insert(ShardOf(family.name));
+    touched.set(ShardOf(family.name));
     for (const auto& neighbour : NeighboursOf(family.name, family.type)) {
-      shard_ids.insert(ShardOf(neighbour.name));
+      touched.set(ShardOf(neighbour.name));
     }
   }
   // Locks in ascending index order, so concurrent pushes cannot deadlock.
-  for (std::size_t id : shard_ids) group.shards[id].mu.Lock();
+  for (std::size_t id = 0; id < kShards; ++id) {
+    if (touched.test(id)) group.shards[id].mu.Lock();
+  }
   // Live pushes take their time under the locks, so times in the journal follow the
   // order in which pushes to the same shards were applied.
   const TimePoint now = mode == Mode::kLive ? clock_.Now() : at;
   auto ticket = ApplyLocked(group, push, tag, now, mode);
-  for (std::size_t id : shard_ids) group.shards[id].mu.Unlock();
+  for (std::size_t id = 0; id < kShards; ++id) {
+    if (touched.test(id)) group.shards[id].mu.Unlock();
+  }
   return ticket;
 }
 
@@ -271,7 +276,9 @@ Result<Journal::Ticket> SeriesStore::ApplyLocked(Group& group, const model::Push
   // Where each pushed series is stored, for phase 3, per family whose series all exist
   // (an insert would move a B-tree's entries and invalidate these).
   std::vector<SeriesMap::iterator> located;
+  located.reserve(push.SeriesCount());
   std::vector<bool> all_located;
+  all_located.reserve(push.families.size());
   for (const model::Family& family : push.families) {
     all_located.push_back(true);
     const std::size_t first_located = located.size();
@@ -305,14 +312,23 @@ Result<Journal::Ticket> SeriesStore::ApplyLocked(Group& group, const model::Push
       }
     }
     const bool cumulative_type = IsCumulativeType(family.type);
+    // A push lists its series in order, and a job pushes the same series again and
+    // again: the entry after the previous one found is usually the next one wanted,
+    // which one comparison confirms instead of a search.
+    std::optional<SeriesMap::iterator> previous;
     for (const model::Series& series : family.series) {
       const std::string_view writer = cumulative_type ? WriterOf(series) : std::string_view();
       const StoredSeries* stored = nullptr;
       if (fit != shard.families.end() && fit->second.type == family.type) {
-        auto sit = fit->second.series.find(series.labels);
-        if (sit != fit->second.series.end()) {
+        SeriesMap& map = fit->second.series;
+        auto sit = previous ? std::next(*previous) : map.end();
+        if (sit == map.end() || !sit->first.Equals(series.labels)) {
+          sit = map.find(series.labels);
+        }
+        if (sit != map.end()) {
           stored = &sit->second;
           located.push_back(sit);
+          previous = sit;
         }
       }
       if (stored == nullptr) all_located.back() = false;
@@ -387,7 +403,7 @@ Result<Journal::Ticket> SeriesStore::ApplyLocked(Group& group, const model::Push
         it = *next_located++;
       } else {
         it = stored.series.lower_bound(series.labels);
-        inserted = it == stored.series.end() || it->first.Compare(series.labels) != 0;
+        inserted = it == stored.series.end() || !it->first.Equals(series.labels);
         if (inserted) {
           it = stored.series.emplace_hint(it, model::PackedLabels(series.labels), StoredSeries{});
         }
