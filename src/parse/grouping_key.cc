@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "model/bytes.h"
 #include "model/names.h"
 
 namespace accumulator::parse {
@@ -135,25 +136,75 @@ Result<model::Labels> ParseGroupingKey(std::string_view path) {
   return labels;
 }
 
+namespace {
+
+// A label added to every series of a push.
+struct Addition {
+  std::string_view name;
+  std::string_view value;
+  bool overrides = true;  // false: set only where the series has no such label
+};
+
+// Merges `additions` (sorted by name) into the sorted `labels` in place: one pass to
+// override values and count the new names, one pass from the back to move each old
+// label at most once. Inserting label by label would shift the tail every time.
+// Returns true if the series had a label of one of the additions' names.
+bool MergeAdditions(const std::vector<Addition>& additions, model::Labels& labels) {
+  bool had_one = false;
+  const std::size_t old_size = labels.size();
+  std::size_t added = 0;
+  std::size_t i = 0;
+  for (const Addition& a : additions) {
+    while (i < old_size && model::CompareBytes(labels[i].name, a.name) < 0) ++i;
+    if (i == old_size || !model::SameBytes(labels[i].name, a.name)) {
+      ++added;
+      continue;
+    }
+    had_one = true;
+    if (a.overrides) labels[i].value.assign(a.value);
+  }
+  if (added == 0) return had_one;
+  labels.resize(old_size + added);
+  std::size_t read = old_size;
+  std::size_t write = labels.size();
+  for (auto a = additions.rbegin(); a != additions.rend(); ++a) {
+    while (read > 0 && model::CompareBytes(labels[read - 1].name, a->name) > 0) {
+      labels[--write] = std::move(labels[--read]);
+    }
+    if (read > 0 && model::SameBytes(labels[read - 1].name, a->name)) continue;  // handled above
+    model::Label& slot = labels[--write];
+    slot.name.assign(a->name);
+    slot.value.assign(a->value);
+  }
+  return had_one;  // labels before `read` never moved: write == read here
+}
+
+}  // namespace
+
 Status AddGroupingLabels(const model::Labels& grouping, model::Push& push) {
-  const bool has_instance = model::FindLabel(grouping, "instance") != nullptr;
+  // What every series gets, sorted by name: the grouping labels, which override, and
+  // instance="", which only fills a gap.
+  std::vector<Addition> additions;
+  additions.reserve(grouping.size() + 1);
+  for (const model::Label& l : grouping) additions.push_back({l.name, l.value});
+  if (model::FindLabel(grouping, "instance") == nullptr)
+    additions.push_back({"instance", "", false});
+  std::sort(additions.begin(), additions.end(), [](const Addition& a, const Addition& b) {
+    return model::CompareBytes(a.name, b.name) < 0;
+  });
+
   std::vector<const model::Labels*> sorted;
   for (model::Family& family : push.families) {
+    // Series of a family are distinct as parsed; adding the same labels to each keeps
+    // them so. Only a series that had one of those names already can meet another.
+    bool had_one = false;
+    for (model::Series& series : family.series) {
+      had_one = MergeAdditions(additions, series.labels) || had_one;
+    }
+    if (!had_one) continue;
     sorted.clear();
     sorted.reserve(family.series.size());
-    // Series of a family are distinct as parsed; adding the same labels to each keeps
-    // them so. Only a grouping label that replaces a series' own value can merge two.
-    bool replaced = false;
-    for (model::Series& series : family.series) {
-      for (const model::Label& l : grouping) {
-        replaced = model::SetLabel(series.labels, l.name, l.value) || replaced;
-      }
-      if (!has_instance && model::FindLabel(series.labels, "instance") == nullptr) {
-        model::SetLabel(series.labels, "instance", "");
-      }
-      sorted.push_back(&series.labels);
-    }
-    if (!replaced) continue;
+    for (const model::Series& series : family.series) sorted.push_back(&series.labels);
     // Sorted pointers find a repeat without copying every label set into a set.
     std::sort(sorted.begin(), sorted.end(),
               [](const auto* a, const auto* b) { return model::CompareLabels(*a, *b) < 0; });

@@ -87,5 +87,51 @@ TEST(GroupingKeyTest, SeriesThatCollapseAreRejected) {
   EXPECT_EQ(AddGroupingLabels({{"job", "url"}}, push).code(), StatusCode::kInvalidArgument);
 }
 
+TEST(GroupingKeyTest, GroupingLabelsMergeIntoEveryPosition) {
+  model::Push push;
+  push.families.push_back(model::Family{
+      "m",
+      model::MetricType::kGauge,
+      "",
+      {model::Series{{}, model::ScalarValue{1}, {}},
+       model::Series{{{"a", "1"}, {"k", "2"}, {"z", "3"}}, model::ScalarValue{2}, {}},
+       model::Series{{{"instance", "i"}, {"job", "body"}}, model::ScalarValue{3}, {}}}});
+  ASSERT_TRUE(AddGroupingLabels({{"b", "x"}, {"job", "url"}, {"zz", "y"}}, push).ok());
+  const auto& series = push.families[0].series;
+  EXPECT_EQ(series[0].labels,
+            (model::Labels{{"b", "x"}, {"instance", ""}, {"job", "url"}, {"zz", "y"}}));
+  EXPECT_EQ(series[1].labels, (model::Labels{{"a", "1"},
+                                             {"b", "x"},
+                                             {"instance", ""},
+                                             {"job", "url"},
+                                             {"k", "2"},
+                                             {"z", "3"},
+                                             {"zz", "y"}}));
+  EXPECT_EQ(series[2].labels,
+            (model::Labels{{"b", "x"}, {"instance", "i"}, {"job", "url"}, {"zz", "y"}}));
+}
+
+TEST(GroupingKeyTest, SeriesThatMeetThroughAddedLabelsAreRejected) {
+  // One series has the grouping's value already, the other gets it added.
+  model::Push job_push;
+  job_push.families.push_back(
+      model::Family{"m",
+                    model::MetricType::kGauge,
+                    "",
+                    {model::Series{{{"job", "url"}}, model::ScalarValue{1}, {}},
+                     model::Series{{}, model::ScalarValue{2}, {}}}});
+  EXPECT_EQ(AddGroupingLabels({{"job", "url"}}, job_push).code(), StatusCode::kInvalidArgument);
+  // Likewise with the instance="" that fills a gap.
+  model::Push instance_push;
+  instance_push.families.push_back(
+      model::Family{"m",
+                    model::MetricType::kGauge,
+                    "",
+                    {model::Series{{{"instance", ""}}, model::ScalarValue{1}, {}},
+                     model::Series{{}, model::ScalarValue{2}, {}}}});
+  EXPECT_EQ(AddGroupingLabels({{"job", "url"}}, instance_push).code(),
+            StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace accumulator::parse
