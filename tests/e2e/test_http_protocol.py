@@ -86,6 +86,25 @@ def test_http_1_0_request(start_server):
     assert out.endswith(b"OK\n")
 
 
+def test_connection_header_follows_the_request(start_server):
+    s = start_server()
+    # HTTP/1.0 keeps the connection only when asked, and says so; then closes on a plain one.
+    out = raw_exchange(s.port, b"GET /health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
+                               b"GET /health HTTP/1.0\r\n\r\n")
+    first, second = out.split(b"OK\n")[:2]
+    assert first.startswith(b"HTTP/1.0 200 OK\r\n")
+    assert b"\r\nConnection: keep-alive\r\n" in first
+    assert b"\r\nContent-Length: 3\r\n\r\n" in first
+    assert second.startswith(b"HTTP/1.0 200 OK\r\n") and b"Connection" not in second
+    # HTTP/1.1 stays open unless the client closes; a closing answer says so.
+    closing = raw_exchange(s.port, b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert b"\r\nConnection: close\r\n" in closing and closing.endswith(b"\r\n\r\nOK\n")
+    staying = raw_exchange(s.port, b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n",
+                           read_until=lambda b: b.endswith(b"OK\n"))
+    assert staying.startswith(b"HTTP/1.1 200 OK\r\nServer: metrics-accumulator\r\n")
+    assert b"Connection" not in staying
+
+
 def test_h2c_upgrade_is_answered_in_http_1_1(start_server):
     s = start_server()
     out = raw_exchange(
