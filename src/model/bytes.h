@@ -1,7 +1,8 @@
 #pragma once
 
 // Byte-string comparisons for label names and values, inline: they are a few bytes
-// long, and a call to memcmp costs more than comparing them. Internal to model/.
+// long, and a call to memcmp costs more than comparing them. For the hot paths that
+// compare labels: model/ and the parsers.
 
 #include <algorithm>
 #include <cstddef>
@@ -11,26 +12,41 @@
 
 namespace accumulator::model {
 
-// As std::string_view::compare (as signs), eight bytes at a time.
+// As std::string_view::compare (as signs), eight bytes at a time; the bytes after the
+// last whole eight in one more load, overlapping what was compared (equal so far).
 inline int CompareBytes(std::string_view a, std::string_view b) {
   const std::size_t n = std::min(a.size(), b.size());
-  std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    std::uint64_t x = 0;
-    std::uint64_t y = 0;
-    std::memcpy(&x, a.data() + i, 8);
-    std::memcpy(&y, b.data() + i, 8);
-    if (x != y) {
-      // Big-endian order compares as the bytes do.
+  // Loads `width` bytes at `at` from both; big-endian order compares as the bytes do.
+  const auto differ = [&](std::size_t at, auto width, int& order) {
+    decltype(width) x = 0;
+    decltype(width) y = 0;
+    std::memcpy(&x, a.data() + at, sizeof x);
+    std::memcpy(&y, b.data() + at, sizeof y);
+    if (x == y) return false;
+    if constexpr (sizeof x == 8) {
       x = __builtin_bswap64(x);
       y = __builtin_bswap64(y);
-      return x < y ? -1 : 1;
+    } else {
+      x = __builtin_bswap32(x);
+      y = __builtin_bswap32(y);
     }
-  }
-  for (; i < n; ++i) {
-    const auto x = static_cast<unsigned char>(a[i]);
-    const auto y = static_cast<unsigned char>(b[i]);
-    if (x != y) return x < y ? -1 : 1;
+    order = x < y ? -1 : 1;
+    return true;
+  };
+  int order = 0;
+  if (n >= 8) {
+    for (std::size_t i = 0; i + 8 <= n; i += 8) {
+      if (differ(i, std::uint64_t{}, order)) return order;
+    }
+    if (n % 8 != 0 && differ(n - 8, std::uint64_t{}, order)) return order;
+  } else if (n >= 4) {
+    if (differ(0, std::uint32_t{}, order) || differ(n - 4, std::uint32_t{}, order)) return order;
+  } else {
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto x = static_cast<unsigned char>(a[i]);
+      const auto y = static_cast<unsigned char>(b[i]);
+      if (x != y) return x < y ? -1 : 1;
+    }
   }
   return static_cast<int>(a.size() > b.size()) - static_cast<int>(a.size() < b.size());
 }
