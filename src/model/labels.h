@@ -14,6 +14,13 @@ struct Label {
   auto operator<=>(const Label&) const = default;  // NOLINT(modernize-use-nullptr): tidy 14 bug
 };
 
+// A label name and value that live elsewhere (in a Labels, a PackedLabels, a body
+// being parsed): it owns nothing, so it lives no longer than what it views.
+struct LabelRef {
+  std::string_view name;
+  std::string_view value;
+};
+
 // A label set kept sorted by name, names unique: the canonical form that makes two
 // pushes of the same series compare equal whatever order their labels came in.
 using Labels = std::vector<Label>;

@@ -10,12 +10,6 @@
 
 namespace accumulator::model {
 
-// A label name and value that live elsewhere (in a Labels or a PackedLabels).
-struct LabelRef {
-  std::string_view name;
-  std::string_view value;
-};
-
 // A canonical label set in one allocation: a varint count, then varint-length-prefixed
 // name and value bytes. The store keeps one per series, so a series with three short
 // labels costs one 48-byte block instead of a vector of six strings (about 200 bytes).

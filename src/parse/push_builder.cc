@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <span>
 #include <type_traits>
 
+#include "model/bytes.h"
 #include "model/names.h"
 #include "model/number.h"
+#include "model/packed_labels.h"
 
 namespace accumulator::parse {
 namespace {
@@ -17,8 +20,13 @@ bool StripSuffix(std::string_view name, std::string_view suffix, std::string_vie
   return true;
 }
 
+bool HasLabel(const std::vector<model::LabelRef>& labels, std::string_view name) {
+  return std::any_of(labels.begin(), labels.end(),
+                     [&](const model::LabelRef& l) { return l.name == name; });
+}
+
 // Removes `name` from `labels` and parses it as a float bound (le, quantile).
-std::optional<double> TakeBoundLabel(model::Labels& labels, std::string_view name) {
+std::optional<double> TakeBoundLabel(std::vector<model::LabelRef>& labels, std::string_view name) {
   for (auto it = labels.begin(); it != labels.end(); ++it) {
     if (it->name == name) {
       auto v = model::ParseFloat(it->value);
@@ -29,11 +37,78 @@ std::optional<double> TakeBoundLabel(model::Labels& labels, std::string_view nam
   return std::nullopt;
 }
 
+// <0, 0, >0 as owned label set `a` orders before, as, or after borrowed `b`.
+int CompareWithRefs(const model::Labels& a, std::span<const model::LabelRef> b) {
+  const std::size_t n = std::min(a.size(), b.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    if (int c = model::CompareBytes(a[i].name, b[i].name); c != 0) return c;
+    if (int c = model::CompareBytes(a[i].value, b[i].value); c != 0) return c;
+  }
+  return static_cast<int>(a.size() > b.size()) - static_cast<int>(a.size() < b.size());
+}
+
+bool SameAsRefs(const model::Labels& a, std::span<const model::LabelRef> b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (!model::SameBytes(a[i].name, b[i].name) || !model::SameBytes(a[i].value, b[i].value)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Room for the grouping labels a push adds to every series (job, instance, usually no
+// more), so adding them does not move the labels again.
+constexpr std::size_t kGroupingRoom = 4;
+
+model::Labels OwnedLabels(std::span<const model::LabelRef> refs) {
+  model::Labels out;
+  out.reserve(refs.size() + kGroupingRoom);
+  for (const model::LabelRef& r : refs) out.push_back({std::string(r.name), std::string(r.value)});
+  return out;
+}
+
 bool IsScalarType(model::MetricType t) {
   return t != model::MetricType::kHistogram && t != model::MetricType::kSummary;
 }
 
 }  // namespace
+
+bool PushBuilder::LabelsLess::operator()(const model::Labels& a, const model::Labels& b) const {
+  return model::CompareLabels(a, b) < 0;
+}
+bool PushBuilder::LabelsLess::operator()(const model::Labels& a,
+                                         std::span<const model::LabelRef> b) const {
+  return CompareWithRefs(a, b) < 0;
+}
+bool PushBuilder::LabelsLess::operator()(std::span<const model::LabelRef> a,
+                                         const model::Labels& b) const {
+  return CompareWithRefs(b, a) > 0;
+}
+
+std::pair<const model::Labels, PushBuilder::PendingSeries>& PushBuilder::SeriesFor(
+    PendingFamily& family, std::size_t line) {
+  const std::span<const model::LabelRef> labels(labels_);
+  // A histogram's or summary's lines come one after another: most samples find their
+  // series here without a search.
+  if (family.last_series != nullptr && SameAsRefs(family.last_series->first, labels)) {
+    return *family.last_series;
+  }
+  auto& series = family.series;
+  // Bodies often list series in order: the end is the first place to try.
+  auto at = series.end();
+  if (!series.empty() && CompareWithRefs(std::prev(at)->first, labels) >= 0) {
+    at = series.lower_bound(labels);
+    if (at != series.end() && SameAsRefs(at->first, labels)) {
+      family.last_series = &*at;
+      return *at;
+    }
+  }
+  auto& added = *series.emplace_hint(at, OwnedLabels(labels), PendingSeries{});
+  added.second.first_line = line;
+  family.last_series = &added;
+  return added;
+}
 
 std::string PushBuilder::Where(std::size_t line) const {
   return std::string(unit_) + " " + std::to_string(line) + ": ";
@@ -139,8 +214,14 @@ std::pair<PushBuilder::PendingFamily*, PushBuilder::Part> PushBuilder::ResolveUn
   return {&FamilyFor(name, line), Part::kValue};
 }
 
-Status PushBuilder::AddSample(std::string_view name, model::Labels labels, double value,
+Status PushBuilder::AddSample(std::string_view name, const model::Labels& labels, double value,
                               std::size_t line) {
+  model::RefsOf(labels, converted_);
+  return AddSample(name, converted_, value, line);
+}
+
+Status PushBuilder::AddSample(std::string_view name, std::span<const model::LabelRef> labels,
+                              double value, std::size_t line) {
   // The previous sample's name passed these checks already (Resolve remembers it).
   if (name != last_name_) {
     if (name.size() > limits_.max_name_length) {
@@ -157,25 +238,37 @@ Status PushBuilder::AddSample(std::string_view name, model::Labels labels, doubl
                                    std::to_string(limits_.max_labels_per_series) +
                                    " labels on one series");
   }
-  for (const model::Label& l : labels) {
+  for (const model::LabelRef& l : labels) {
     if (l.name.size() > limits_.max_name_length) {
       return Status::InvalidArgument(Where(line) + "label name longer than " +
                                      std::to_string(limits_.max_name_length) + " bytes");
     }
     if (!model::IsValidLabelName(l.name) || model::IsReservedLabelName(l.name)) {
-      return Status::InvalidArgument(Where(line) + "invalid label name \"" + l.name + "\"");
+      return Status::InvalidArgument(Where(line) + "invalid label name \"" + std::string(l.name) +
+                                     "\"");
     }
     if (l.value.size() > limits_.max_label_value_length) {
-      return Status::InvalidArgument(Where(line) + "value of label \"" + l.name +
+      return Status::InvalidArgument(Where(line) + "value of label \"" + std::string(l.name) +
                                      "\" longer than " +
                                      std::to_string(limits_.max_label_value_length) + " bytes");
     }
     if (!model::IsValidUtf8(l.value)) {
-      return Status::InvalidArgument(Where(line) + "value of label \"" + l.name +
+      return Status::InvalidArgument(Where(line) + "value of label \"" + std::string(l.name) +
                                      "\" is not valid UTF-8");
     }
   }
-  if (!model::Canonicalize(labels)) {
+  // Sorted by name (clients usually write them so), views only: nothing is copied yet.
+  labels_.assign(labels.begin(), labels.end());
+  const auto name_less = [](const model::LabelRef& a, const model::LabelRef& b) {
+    return model::CompareBytes(a.name, b.name) < 0;
+  };
+  if (!std::is_sorted(labels_.begin(), labels_.end(), name_less)) {
+    std::sort(labels_.begin(), labels_.end(), name_less);
+  }
+  const auto same_name = [](const model::LabelRef& a, const model::LabelRef& b) {
+    return model::SameBytes(a.name, b.name);
+  };
+  if (std::adjacent_find(labels_.begin(), labels_.end(), same_name) != labels_.end()) {
     return Status::InvalidArgument(Where(line) + "a label name repeats in " + std::string(name));
   }
 
@@ -183,10 +276,10 @@ Status PushBuilder::AddSample(std::string_view name, model::Labels labels, doubl
   if (part == Part::kCreated) return Status::Ok();  // SPEC §2: _created is not accumulated
 
   // Metadata labels steer merging; they are not part of the series identity.
-  model::Labels metadata;
-  std::erase_if(labels, [&](model::Label& l) {
+  metadata_.clear();
+  std::erase_if(labels_, [&](const model::LabelRef& l) {
     if (!model::IsMetadataLabel(l.name)) return false;
-    metadata.push_back(std::move(l));
+    metadata_.push_back(l);
     return true;
   });
 
@@ -197,40 +290,32 @@ Status PushBuilder::AddSample(std::string_view name, model::Labels labels, doubl
                                      "\" sample must end in _bucket, _sum or _count");
     }
     if (part == Part::kBucket) {
-      if (model::FindLabel(labels, "le") == nullptr) {
+      if (!HasLabel(labels_, "le")) {
         return Status::InvalidArgument(Where(line) + "bucket of histogram \"" + family->name +
                                        "\" has no \"le\" label");
       }
-      bound = TakeBoundLabel(labels, "le");
+      bound = TakeBoundLabel(labels_, "le");
       if (!bound || std::isnan(*bound)) {
         return Status::InvalidArgument(Where(line) + "\"le\" label of histogram \"" + family->name +
                                        "\" is not a number");
       }
     }
   } else if (family->type == model::MetricType::kSummary && part == Part::kValue) {
-    if (model::FindLabel(labels, "quantile") == nullptr) {
+    if (!HasLabel(labels_, "quantile")) {
       return Status::InvalidArgument(Where(line) + "summary \"" + family->name +
                                      "\" sample has no \"quantile\" label");
     }
-    bound = TakeBoundLabel(labels, "quantile");
+    bound = TakeBoundLabel(labels_, "quantile");
     if (!bound || std::isnan(*bound) || *bound < 0 || *bound > 1) {
       return Status::InvalidArgument(Where(line) + "\"quantile\" label of summary \"" +
                                      family->name + "\" is not a number between 0 and 1");
     }
   }
 
-  auto* entry = family->last_series;
-  if (entry == nullptr || entry->first != labels) {
-    // Bodies often list series in order: the end is the first place to try.
-    const std::size_t known = family->series.size();
-    auto emplaced = family->series.try_emplace(family->series.end(), std::move(labels));
-    entry = &*emplaced;
-    if (family->series.size() != known) entry->second.first_line = line;
-    family->last_series = entry;
-  }
-  const model::Labels& series_labels = entry->first;
-  PendingSeries& s = entry->second;
-  for (model::Label& m : metadata) model::SetLabel(s.metadata, m.name, m.value);
+  auto& entry = SeriesFor(*family, line);
+  const model::Labels& series_labels = entry.first;
+  PendingSeries& s = entry.second;
+  for (const model::LabelRef& m : metadata_) model::SetLabel(s.metadata, m.name, m.value);
 
   const auto duplicate = [&] {
     return Status::InvalidArgument(Where(line) + "duplicate sample for series " +

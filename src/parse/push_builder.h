@@ -6,6 +6,7 @@
 #include <map>
 #include <memory_resource>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -36,7 +37,11 @@ class PushBuilder {
   // `line` numbers (or other positions, see `unit`) appear in error messages.
   Status DeclareType(std::string_view family, model::MetricType type, std::size_t line);
   Status DeclareHelp(std::string_view family, std::string help, std::size_t line);
-  Status AddSample(std::string_view name, model::Labels labels, double value, std::size_t line);
+  // `labels` need to live only during the call; the builder copies what it keeps.
+  Status AddSample(std::string_view name, std::span<const model::LabelRef> labels, double value,
+                   std::size_t line);
+  Status AddSample(std::string_view name, const model::Labels& labels, double value,
+                   std::size_t line);
 
   // Checks every series is complete (e.g. a histogram has its +Inf bucket) and drops
   // `_created` companions (SPEC §2: they are not accumulated).
@@ -52,6 +57,14 @@ class PushBuilder {
     std::optional<double> sum;
     std::optional<double> count;
   };
+  // Orders owned label sets and borrowed ones alike, so a sample's labels are looked
+  // up before anything is copied.
+  struct LabelsLess {
+    using is_transparent = void;
+    bool operator()(const model::Labels& a, const model::Labels& b) const;
+    bool operator()(const model::Labels& a, std::span<const model::LabelRef> b) const;
+    bool operator()(std::span<const model::LabelRef> a, const model::Labels& b) const;
+  };
   struct PendingFamily {
     explicit PendingFamily(std::pmr::memory_resource* arena) : series(arena) {}
     std::string name;
@@ -61,7 +74,7 @@ class PushBuilder {
     std::string help;
     std::size_t first_line = 0;
     // Nodes come from the builder's arena: one heap allocation fewer per series.
-    std::pmr::map<model::Labels, PendingSeries> series;
+    std::pmr::map<model::Labels, PendingSeries, LabelsLess> series;
     // The series the previous sample went to: a histogram's or summary's lines come
     // one after another, so most samples find their series here without a search.
     // A node pointer, not an iterator: it stays valid when the family moves.
@@ -73,6 +86,8 @@ class PushBuilder {
   // Which family a sample name belongs to, and which part of a series it is.
   std::pair<PendingFamily*, Part> Resolve(std::string_view name, std::size_t line);
   std::pair<PendingFamily*, Part> ResolveUncached(std::string_view name, std::size_t line);
+  // The pending series with these labels, added if new.
+  std::pair<const model::Labels, PendingSeries>& SeriesFor(PendingFamily& family, std::size_t line);
   Status FinishSeries(const PendingFamily& family, model::Labels labels, PendingSeries& pending,
                       model::Series& out) const;
 
@@ -101,6 +116,11 @@ class PushBuilder {
     }
   };
   std::unordered_map<std::string, std::size_t, NameHash, std::equal_to<>> index_;
+  // The sample being added: its series labels and its metadata labels, reused from
+  // sample to sample.
+  std::vector<model::LabelRef> labels_;
+  std::vector<model::LabelRef> metadata_;
+  std::vector<model::LabelRef> converted_;  // owned labels seen as views
 };
 
 }  // namespace accumulator::parse

@@ -112,21 +112,35 @@ Status ParseComment(LineCursor& cur, PushBuilder& builder, Dialect dialect) {
   return builder.DeclareType(name, *type, cur.number());
 }
 
-Status ParseLabelValue(LineCursor& cur, std::string& value) {
+// Most values have no escapes and are taken as views into the body. An escaped value
+// is decoded into `unescaped`, which the caller empties for each line; it never
+// reallocates within a line, so the views into it stay valid.
+Status ParseLabelValue(LineCursor& cur, std::string& unescaped, std::string_view& value) {
   if (cur.AtEnd() || cur.Peek() != '"') return cur.Error("expected '\"' to start a label value");
   cur.Advance();
-  // Most values have no escapes: take the run up to the first quote or backslash whole.
   const std::string_view rest = cur.Rest();
   std::size_t plain = 0;
   while (plain < rest.size() && rest[plain] != '"' && rest[plain] != '\\') ++plain;
-  value.assign(rest.substr(0, plain));
   cur.Skip(plain);
+  if (plain < rest.size() && rest[plain] == '"') {
+    cur.Advance();
+    value = rest.substr(0, plain);
+    return Status::Ok();
+  }
+  // A decoded value is never longer than its text, so the rest of the line is room
+  // enough for every escaped value still to come on it.
+  if (unescaped.empty()) unescaped.reserve(rest.size());
+  const std::size_t start = unescaped.size();
+  unescaped.append(rest.substr(0, plain));
   while (!cur.AtEnd()) {
     const char c = cur.Peek();
     cur.Advance();
-    if (c == '"') return Status::Ok();
+    if (c == '"') {
+      value = std::string_view(unescaped).substr(start);
+      return Status::Ok();
+    }
     if (c != '\\') {
-      value += c;
+      unescaped += c;
       continue;
     }
     if (cur.AtEnd()) break;
@@ -134,13 +148,13 @@ Status ParseLabelValue(LineCursor& cur, std::string& value) {
     cur.Advance();
     switch (e) {
       case '\\':
-        value += '\\';
+        unescaped += '\\';
         break;
       case '"':
-        value += '"';
+        unescaped += '"';
         break;
       case 'n':
-        value += '\n';
+        unescaped += '\n';
         break;
       default:
         return cur.Error(std::string("invalid escape sequence '\\") + e + "' in label value");
@@ -149,7 +163,9 @@ Status ParseLabelValue(LineCursor& cur, std::string& value) {
   return cur.Error("label value is not closed with '\"'");
 }
 
-Status ParseLabels(LineCursor& cur, model::Labels& labels, const Limits& limits) {
+// Reads `{name="value",...}` into views (see ParseLabelValue for escaped values).
+Status ParseLabels(LineCursor& cur, std::vector<model::LabelRef>& labels, std::string& unescaped,
+                   const Limits& limits) {
   cur.Advance();  // '{'
   while (true) {
     cur.SkipBlanks();
@@ -172,9 +188,9 @@ Status ParseLabels(LineCursor& cur, model::Labels& labels, const Limits& limits)
     }
     cur.Advance();
     cur.SkipBlanks();
-    std::string value;
-    if (Status s = ParseLabelValue(cur, value); !s.ok()) return s;
-    labels.push_back({std::string(name), std::move(value)});
+    std::string_view value;
+    if (Status s = ParseLabelValue(cur, unescaped, value); !s.ok()) return s;
+    labels.push_back({name, value});
     cur.SkipBlanks();
     if (cur.AtEnd()) return cur.Error("label set is not closed with '}'");
     if (cur.Peek() == ',') {
@@ -186,7 +202,15 @@ Status ParseLabels(LineCursor& cur, model::Labels& labels, const Limits& limits)
   }
 }
 
-Status ParseSample(LineCursor& cur, PushBuilder& builder, const Limits& limits, Dialect dialect) {
+// What a sample line is read into, kept from line to line so reading allocates only
+// while lines grow.
+struct SampleScratch {
+  std::vector<model::LabelRef> labels;
+  std::string unescaped;
+};
+
+Status ParseSample(LineCursor& cur, PushBuilder& builder, const Limits& limits, Dialect dialect,
+                   SampleScratch& scratch) {
   const std::string_view name = cur.Name();
   if (name.empty()) return cur.Error(std::string("unexpected character '") + cur.Peek() + "'");
   // Name() took only name characters, so only a leading digit can make it invalid.
@@ -194,11 +218,10 @@ Status ParseSample(LineCursor& cur, PushBuilder& builder, const Limits& limits, 
     return cur.Error("invalid metric name \"" + std::string(name) + "\"");
   }
   cur.SkipBlanks();
-  model::Labels labels;
-  // Room for a few labels and the grouping labels added later, without regrowing.
-  labels.reserve(8);
+  scratch.labels.clear();
+  scratch.unescaped.clear();
   if (!cur.AtEnd() && cur.Peek() == '{') {
-    if (Status s = ParseLabels(cur, labels, limits); !s.ok()) return s;
+    if (Status s = ParseLabels(cur, scratch.labels, scratch.unescaped, limits); !s.ok()) return s;
     cur.SkipBlanks();
   }
   if (cur.AtEnd()) return cur.Error("missing value for " + std::string(name));
@@ -222,12 +245,13 @@ Status ParseSample(LineCursor& cur, PushBuilder& builder, const Limits& limits, 
   } else if (!cur.AtEnd()) {
     return cur.Error("unexpected text after the timestamp");
   }
-  return builder.AddSample(name, std::move(labels), *value, cur.number());
+  return builder.AddSample(name, scratch.labels, *value, cur.number());
 }
 
 Result<model::Push> Parse(std::string_view body, const Limits& limits, Dialect dialect) {
   const bool om = dialect == Dialect::kOpenMetrics;
   PushBuilder builder(limits, "line", om);
+  SampleScratch scratch;
   std::size_t line_number = 0;
   bool saw_eof = false;
   while (!body.empty()) {
@@ -247,7 +271,7 @@ Result<model::Push> Parse(std::string_view body, const Limits& limits, Dialect d
     cur.SkipBlanks();
     if (cur.AtEnd()) continue;
     Status s = cur.Peek() == '#' ? ParseComment(cur, builder, dialect)
-                                 : ParseSample(cur, builder, limits, dialect);
+                                 : ParseSample(cur, builder, limits, dialect, scratch);
     if (!s.ok()) return s;
   }
   if (om && !saw_eof) {

@@ -63,6 +63,26 @@ TEST(TextFormatTest, UnescapesLabelValuesAndHelp) {
   EXPECT_EQ(*model::FindLabel(labels, "utf"), "h\xC3\xA9");
 }
 
+TEST(TextFormatTest, KeepsTheLabelsOfEveryLineApart) {
+  // Values are read as views into the body or into a buffer reused from line to line;
+  // each series must still keep its own, sorted by name, series in label order.
+  auto push = ParseText(
+      "m{z=\"first \\\"quoted\\\" value, longer than a short string\",a=\"x\\ny\"} 1\n"
+      "m{z=\"second \\\\ value, longer than a short string too\",a=\"plain\"} 2\n",
+      Limits{});
+  ASSERT_TRUE(push.ok()) << push.status().message();
+  const auto& series = push->families[0].series;
+  ASSERT_EQ(series.size(), 2u);
+  EXPECT_EQ(
+      series[0].labels,
+      (model::Labels{{"a", "plain"}, {"z", "second \\ value, longer than a short string too"}}));
+  EXPECT_EQ(Scalar(series[0]), 2);
+  EXPECT_EQ(
+      series[1].labels,
+      (model::Labels{{"a", "x\ny"}, {"z", "first \"quoted\" value, longer than a short string"}}));
+  EXPECT_EQ(Scalar(series[1]), 1);
+}
+
 TEST(TextFormatTest, ParsesSpecialFloatValues) {
   auto push = ParseText("a NaN\nb +Inf\nc -Inf\nd 1e3\ne -0.5\nf +7\n", Limits{});
   ASSERT_TRUE(push.ok()) << push.status().message();
