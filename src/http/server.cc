@@ -144,7 +144,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
  private:
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
-  static constexpr std::size_t kReadBufferBytes = 16 * 1024;
+  static constexpr std::size_t kReadBufferBytes = std::size_t{16} * 1024;
   using std::enable_shared_from_this<Session<Stream>>::shared_from_this;
 
   beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
@@ -221,7 +221,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       log::Error(std::string("request handler failed: ") + e.what());
       response = Response::Text(500, "internal error");
     }
-    if (response.deferred) return Defer(std::move(response.deferred), keep_alive, version, head);
+    if (response.deferred) return Defer(response.deferred, keep_alive, version, head);
     Write(std::move(response), keep_alive && !server_.stopping.load(), version, head);
     server_.in_flight.fetch_sub(1);
   }
@@ -293,7 +293,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     bool more = true;   // whether `source` has more after it
   };
 
-  void WriteChunked(Response response, bool keep_alive, unsigned version) {
+  void WriteChunked(Response&& response, bool keep_alive, unsigned version) {
     auto chunked = std::make_shared<Chunked>();
     bhttp::response<bhttp::empty_body>& header = chunked->header;
     header.result(static_cast<bhttp::status>(response.status));

@@ -167,14 +167,15 @@ bool MergeAdditions(const std::vector<Addition>& additions, model::Labels& label
   labels.resize(old_size + added);
   std::size_t read = old_size;
   std::size_t write = labels.size();
-  for (auto a = additions.rbegin(); a != additions.rend(); ++a) {
-    while (read > 0 && model::CompareBytes(labels[read - 1].name, a->name) > 0) {
+  for (std::size_t k = additions.size(); k-- > 0;) {
+    const Addition& a = additions[k];
+    while (read > 0 && model::CompareBytes(labels[read - 1].name, a.name) > 0) {
       labels[--write] = std::move(labels[--read]);
     }
-    if (read > 0 && model::SameBytes(labels[read - 1].name, a->name)) continue;  // handled above
+    if (read > 0 && model::SameBytes(labels[read - 1].name, a.name)) continue;  // handled above
     model::Label& slot = labels[--write];
-    slot.name.assign(a->name);
-    slot.value.assign(a->value);
+    slot.name.assign(a.name);
+    slot.value.assign(a.value);
   }
   return had_one;  // labels before `read` never moved: write == read here
 }
