@@ -32,6 +32,7 @@ test_packages=(
   openssl                     # self-signed certificates for the TLS tests
   unzip                       # helm and kubectl come zipped inside an npm package
   buildah podman runc mmdebstrap  # image build and run, kube play (deploy/test/run.sh)
+  catatonit                   # the pause process podman kube play starts its pods with
 )
 
 packages=("${build_packages[@]}")
