@@ -197,7 +197,7 @@ Response Api::HandleReset(const Request& request, std::string_view group) {
   Status s = store_.Reset(group);
   if (!s.ok()) return Response::Text(HttpStatusOf(s), s.message());
   log::Info("metric group \"" + std::string(group) + "\" reset through the API");
-  return Response::Text(200, "Metrics reset for " + std::string(group));
+  return Response::ExactText(200, "Metrics reset for " + std::string(group));
 }
 
 Response Api::HandleReload(const Request& request) {
@@ -206,7 +206,7 @@ Response Api::HandleReload(const Request& request) {
   }
   Status s = Reload();
   if (!s.ok()) return Response::Text(417, s.message());
-  return Response::Text(200, "configurations has been reloaded");
+  return Response::ExactText(200, "configurations has been reloaded");
 }
 
 }  // namespace accumulator::http

@@ -71,12 +71,14 @@ class Api {
   Response ApplyPush(const config::GroupConfig& group, const model::Push& push,
                      const store::PushTag& tag, Response accepted, bool as_json = false);
   // Runs `apply` unless the request's Idempotency-Key was already answered in this
-  // group within global.idempotencyWindow; then it answers that status again. `apply`
-  // gets the tag to pass to the store, which remembers the key (with `success_answer`)
-  // together with the push, also across restarts.
+  // group within global.idempotencyWindow; then it answers that answer again, whole,
+  // once the push it belongs to is durable. `apply` gets the tag to pass to the store,
+  // which remembers the key (with `success`, the answer `apply` gives when the push is
+  // applied) together with the push, also across restarts.
   using TaggedApply = std::function<Response(const store::PushTag&)>;
   Response Idempotent(const Request& request, const config::GroupConfig& group,
-                      const config::Config& config, int success_answer, const TaggedApply& apply);
+                      const config::Config& config, const Response& success,
+                      const TaggedApply& apply);
   Response HandleReset(const Request& request, std::string_view group);
   Response HandleReload(const Request& request);
   Response HandleServiceDiscovery();

@@ -49,9 +49,9 @@ std::vector<store::GroupSettings> SettingsOf(const config::Config& c) {
 class ApiTest : public ::testing::Test {
  protected:
   ApiTest()
-      : store_(clock_),
+      : idempotency_(clock_, 1000),
+        store_(clock_, &idempotency_),
         holder_(Load(kConfig)),
-        idempotency_(clock_, 1000),
         api_(
             store_, idempotency_, holder_, clock_, stats_, [this] { return reload_result_; },
             ApiOptions{{}, 1 << 20, "test", clock_.Now(), {}}) {
@@ -77,11 +77,11 @@ class ApiTest : public ::testing::Test {
   }
 
   FakeClock clock_;
+  store::IdempotencyCache idempotency_;  // before the store, which records answers in it
   store::SeriesStore store_;
   config::ConfigHolder holder_;
   ApiStats stats_;
   Status reload_result_;
-  store::IdempotencyCache idempotency_;
   Api api_;
 };
 
@@ -205,11 +205,11 @@ TEST_F(ApiTest, ResetAndReloadNeedTheAdminKey) {
   EXPECT_EQ(Call("PUT", "/reset-metric-group/default").status, 401);
   Response ok = Call("PUT", "/reset-metric-group/default", "", {{"x-api-key", "admin-key"}});
   EXPECT_EQ(ok.status, 200);
-  EXPECT_EQ(ok.body, "Metrics reset for default\n");
+  EXPECT_EQ(ok.body, "Metrics reset for default");
   EXPECT_EQ(Call("PUT", "/reset-metric-group/nope", "", {{"x-api-key", "admin-key"}}).status, 404);
   EXPECT_EQ(Call("PUT", "/reload-configuration").status, 401);
   EXPECT_EQ(Call("PUT", "/reload-configuration", "", {{"x-api-key", "admin-key"}}).body,
-            "configurations has been reloaded\n");
+            "configurations has been reloaded");
   reload_result_ = Status::FailedPrecondition("invalid configuration: x.yml:3: bad");
   Response refused = Call("PUT", "/reload-configuration", "", {{"x-api-key", "admin-key"}});
   EXPECT_EQ(refused.status, 417);
@@ -337,6 +337,76 @@ TEST_F(ApiTest, IdempotencyKeyAppliesOnce) {
                                                              {"idempotency-key", "req-2"}};
   EXPECT_EQ(Call("POST", "/update/default", "c{ 1\n", bad).status, 400);
   EXPECT_EQ(Call("POST", "/update/default", "# TYPE c counter\nc 1\n", bad).status, 400);
+}
+
+// A retry must read exactly what the first copy read: status, content type and body.
+TEST_F(ApiTest, ReplayedAnswersAreWhole) {
+  const auto same_twice = [&](const std::string& path, const std::string& body,
+                              std::vector<std::pair<std::string, std::string>> headers) {
+    const Response first = Call("POST", path, body, headers);
+    const Response again = Call("POST", path, body, headers);
+    EXPECT_EQ(again.status, first.status) << path << " " << body;
+    EXPECT_EQ(again.content_type, first.content_type) << path << " " << body;
+    EXPECT_EQ(again.body, first.body) << path << " " << body;
+    return again;
+  };
+  const std::string json = R"({"metrics":[{"name":"j_total","type":"counter","value":1}]})";
+  Response ok = same_twice("/api/v1/metrics", json,
+                           {{"x-api-key", "secret-1"}, {"idempotency-key", "json-ok"}});
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.content_type, "application/json");
+  EXPECT_EQ(ok.body, "{\"message\":\"success\"}");
+  Response json_bad = same_twice("/api/v1/metrics", R"({"metrics":[{"name":"x"}]})",
+                                 {{"x-api-key", "secret-1"}, {"idempotency-key", "json-bad"}});
+  EXPECT_EQ(json_bad.status, 400);
+  EXPECT_EQ(json_bad.content_type, "application/json");
+  EXPECT_NE(json_bad.body.find("\"message\""), std::string::npos) << json_bad.body;
+  Response text_bad = same_twice("/update/default", "c{ 1\n",
+                                 {{"x-api-key", "secret-1"}, {"idempotency-key", "text-bad"}});
+  EXPECT_EQ(text_bad.status, 400);
+  EXPECT_EQ(text_bad.body.rfind("line 1: ", 0), 0u) << text_bad.body;
+  Response pushed = same_twice("/metrics/job/j", "pg_gauge 1\n", {{"idempotency-key", "pgw"}});
+  EXPECT_EQ(pushed.status, 401);  // the default group has a key; the refusal replays too
+  EXPECT_NE(Call("GET", "/metrics/default").body.find("j_total 1\n"), std::string::npos);
+}
+
+TEST_F(ApiTest, RetryIsNotAcknowledgedBeforeTheFirstCopyIsDurable) {
+  HeldJournal journal;
+  store_.SetJournal(&journal);
+  const std::vector<std::pair<std::string, std::string>> headers{{"x-api-key", "secret-1"},
+                                                                 {"idempotency-key", "slow-1"}};
+  Request request;
+  request.method = "POST";
+  request.path = "/update/default";
+  request.body = "# TYPE r_total counter\nr_total 1\n";
+  request.headers = headers;
+  Response first = api_.Handle(request);
+  Response retry = api_.Handle(request);  // arrives while the first waits for its fsync
+  ASSERT_TRUE(first.deferred);
+  ASSERT_TRUE(retry.deferred) << "answered " << retry.status << " before the push was durable";
+  std::optional<Response> first_answer;
+  std::optional<Response> retry_answer;
+  first.deferred([&](Response r) { first_answer = std::move(r); });
+  retry.deferred([&](Response r) { retry_answer = std::move(r); });
+  EXPECT_FALSE(retry_answer.has_value());
+  journal.Release(Status::Ok());
+  ASSERT_TRUE(first_answer.has_value());
+  ASSERT_TRUE(retry_answer.has_value());
+  EXPECT_EQ(first_answer->status, 201);
+  EXPECT_EQ(retry_answer->status, 201);
+  store_.SetJournal(nullptr);
+  EXPECT_NE(Call("GET", "/metrics/default").body.find("r_total 1\n"), std::string::npos);
+}
+
+TEST_F(ApiTest, PushgatewayViewSurvivesAHistogramNamedPushTimeSeconds) {
+  ASSERT_EQ(Push("default",
+                 "# TYPE push_time_seconds histogram\npush_time_seconds_bucket{le=\"+Inf\"} 1\n"
+                 "push_time_seconds_sum 0.5\npush_time_seconds_count 1\n")
+                .status,
+            201);
+  Response r = Call("GET", "/api/v1/metrics", "", {{"x-api-key", "secret-1"}});
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body, "{\"status\":\"success\",\"data\":[]}");
 }
 
 TEST_F(ApiTest, WriterHeaderMakesCountersCumulative) {

@@ -111,9 +111,9 @@ void AppendPgwMetric(const model::Series& series, std::string& out) {
     AppendNumberString(s->count, out);
     out += ",\"sum\":";
     AppendNumberString(s->sum, out);
-  } else {
+  } else if (const auto* scalar = std::get_if<model::ScalarValue>(&series.value)) {
     out += ",\"value\":";
-    AppendNumberString(std::get<model::ScalarValue>(series.value).value, out);
+    AppendNumberString(scalar->value, out);
   }
   out += '}';
 }
@@ -124,7 +124,8 @@ Response Api::HandleJsonPush(const Request& request) {
   const auto config = config_.Get();
   auto group = SelectGroupByKey(request, *config);
   if (!group.ok()) return CountedRejection(nullptr, group.status(), /*as_json=*/true);
-  return Idempotent(request, **group, *config, 200, [&](const store::PushTag& tag) {
+  const Response success = JsonMessage(200, "success");
+  return Idempotent(request, **group, *config, success, [&](const store::PushTag& tag) {
     auto body = DecodedBody(request);
     if (!body.ok()) return CountedRejection(*group, body.status(), true);
     parse::JsonRecordOptions options;
@@ -135,7 +136,7 @@ Response Api::HandleJsonPush(const Request& request) {
     if (Status s = ApplyWriterHeader(request, *push); !s.ok()) {
       return CountedRejection(*group, s, true);
     }
-    return ApplyPush(**group, *push, tag, JsonMessage(200, "success"), /*as_json=*/true);
+    return ApplyPush(**group, *push, tag, success, /*as_json=*/true);
   });
 }
 
@@ -162,9 +163,13 @@ Response Api::HandleApiMetrics(const Request& request) {
   // push writes; the series of a key are those carrying all of its labels.
   std::vector<std::pair<model::Labels, double>> keys;
   for (const model::Family& f : *families) {
-    if (f.name != "push_time_seconds") continue;
+    // Only the gauge our Pushgateway API writes; a family of this name pushed through
+    // /update may be of any type.
+    if (f.name != "push_time_seconds" || f.type != model::MetricType::kGauge) continue;
     for (const model::Series& s : f.series) {
-      keys.emplace_back(s.labels, std::get<model::ScalarValue>(s.value).value);
+      if (const auto* time = std::get_if<model::ScalarValue>(&s.value)) {
+        keys.emplace_back(s.labels, time->value);
+      }
     }
   }
   std::string body = "{\"status\":\"success\",\"data\":[";

@@ -39,63 +39,20 @@ Result<model::Push> Api::ParsePushBody(const Request& request) const {
   return Status::UnsupportedMedia("unsupported Content-Type");
 }
 
-Response Api::Idempotent(const Request& request, const config::GroupConfig& group,
-                         const config::Config& config, int success_answer,
-                         const TaggedApply& apply) {
-  if (group.push_rate_limit > 0 && !rate_limiter_.Allow(group.name, group.push_rate_limit)) {
-    char rate[32];
-    std::snprintf(rate, sizeof rate, "%g", group.push_rate_limit);
-    Response r = CountedRejection(
-        &group, Status::RateLimited("metric group \"" + group.name + "\" accepts at most " + rate +
-                                    " push(es) per second (pushRateLimit); retry later"));
-    r.headers.emplace_back("Retry-After", "1");
-    return r;
-  }
-  const std::string* key = request.Header("idempotency-key");
-  if (key == nullptr) return apply(store::PushTag{});
-  constexpr std::size_t kMaxKeyLength = 256;
-  if (key->empty() || key->size() > kMaxKeyLength) {
-    return CountedRejection(&group,
-                            Status::InvalidArgument("Idempotency-Key must be 1 to 256 bytes"));
-  }
-  const auto claim = idempotency_.Begin(group.name, *key, config.idempotency_window);
-  if (claim.state == store::IdempotencyCache::State::kDone) {
-    stats_.CountPush(group.name, "duplicate");
-    Response r;
-    r.status = claim.answer;
-    r.headers.emplace_back("Idempotent-Replayed", "true");
-    return r;
-  }
-  if (claim.state == store::IdempotencyCache::State::kInProgress) {
-    return CountedRejection(&group, Status::Conflict("a push with this Idempotency-Key is still "
-                                                     "being applied; retry later"));
-  }
-  const store::PushTag tag{*key, success_answer, clock_.Now() + config.idempotency_window};
-  Response response = apply(tag);
-  // A push the store applied has its answer recorded already; this records refusals.
-  idempotency_.Finish(group.name, *key, response.status);
-  return response;
-}
-
-Response Api::CountedRejection(const config::GroupConfig* group, const Status& status,
-                               bool as_json) {
-  return CountedRejection(group != nullptr ? group->name : std::string(), status, as_json);
-}
-
-Response Api::CountedRejection(const std::string& group_name, const Status& status, bool as_json) {
-  stats_.CountPush(group_name, ReasonOf(status));
-  log::Debug("push to \"" + (group_name.empty() ? std::string("?") : group_name) +
-             "\" refused: " + status.message());
-  if (as_json) {
-    std::string body = "{\"message\":";
-    AppendJsonString(status.message(), body);
-    body += "}";
-    return Response::Json(HttpStatusOf(status), std::move(body));
-  }
-  return Response::Text(HttpStatusOf(status), status.message());
-}
-
 namespace {
+
+store::RememberedAnswer Remembered(const Response& response) {
+  return {response.status, response.content_type, response.body};
+}
+
+Response Replayed(const store::RememberedAnswer& answer) {
+  Response r;
+  r.status = answer.status;
+  r.content_type = answer.content_type;
+  r.body = answer.body;
+  r.headers.emplace_back("Idempotent-Replayed", "true");
+  return r;
+}
 
 // The answer to a push that the journal reports durable from its own thread: it may
 // come before the server asks for it (then it is kept) or after (then passed on).
@@ -135,24 +92,100 @@ class LateAnswer {
   Response::Answer answer_;
 };
 
+// `late` as the Response to return now: its answer if it has one, else deferred.
+Response AnswerWhenSet(const std::shared_ptr<LateAnswer>& late) {
+  if (std::optional<Response> ready = late->TakeIfSet()) return std::move(*ready);
+  Response deferred;
+  deferred.deferred = [late](Response::Answer answer) { late->WhenSet(std::move(answer)); };
+  return deferred;
+}
+
 }  // namespace
+
+Response Api::Idempotent(const Request& request, const config::GroupConfig& group,
+                         const config::Config& config, const Response& success,
+                         const TaggedApply& apply) {
+  if (group.push_rate_limit > 0 && !rate_limiter_.Allow(group.name, group.push_rate_limit)) {
+    char rate[32];
+    std::snprintf(rate, sizeof rate, "%g", group.push_rate_limit);
+    Response r = CountedRejection(
+        &group, Status::RateLimited("metric group \"" + group.name + "\" accepts at most " + rate +
+                                    " push(es) per second (pushRateLimit); retry later"));
+    r.headers.emplace_back("Retry-After", "1");
+    return r;
+  }
+  const std::string* key = request.Header("idempotency-key");
+  if (key == nullptr) return apply(store::PushTag{});
+  constexpr std::size_t kMaxKeyLength = 256;
+  if (key->empty() || key->size() > kMaxKeyLength) {
+    return CountedRejection(&group,
+                            Status::InvalidArgument("Idempotency-Key must be 1 to 256 bytes"));
+  }
+  // A retry of a push that is applied but not yet durable waits for it: a 2xx before
+  // then could acknowledge a push that a crash still undoes.
+  auto late = std::make_shared<LateAnswer>();
+  auto claim = idempotency_.Begin(
+      group.name, *key, config.idempotency_window,
+      [late](const store::RememberedAnswer& answer) { late->Set(Replayed(answer)); });
+  switch (claim.state) {
+    case store::IdempotencyCache::State::kDone:
+      stats_.CountPush(group.name, "duplicate");
+      return Replayed(claim.answer);
+    case store::IdempotencyCache::State::kWaiting:
+      stats_.CountPush(group.name, "duplicate");
+      return AnswerWhenSet(late);
+    case store::IdempotencyCache::State::kInProgress:
+      return CountedRejection(&group, Status::Conflict("a push with this Idempotency-Key is still "
+                                                       "being applied; retry later"));
+    case store::IdempotencyCache::State::kNew:
+      break;
+  }
+  const store::PushTag tag{*key, Remembered(success), clock_.Now() + config.idempotency_window};
+  Response response = apply(tag);
+  // A push the store applied has its answer recorded already; this records refusals.
+  if (!response.deferred) idempotency_.Finish(group.name, *key, Remembered(response));
+  return response;
+}
+
+Response Api::CountedRejection(const config::GroupConfig* group, const Status& status,
+                               bool as_json) {
+  return CountedRejection(group != nullptr ? group->name : std::string(), status, as_json);
+}
+
+Response Api::CountedRejection(const std::string& group_name, const Status& status, bool as_json) {
+  stats_.CountPush(group_name, ReasonOf(status));
+  log::Debug("push to \"" + (group_name.empty() ? std::string("?") : group_name) +
+             "\" refused: " + status.message());
+  if (as_json) {
+    std::string body = "{\"message\":";
+    AppendJsonString(status.message(), body);
+    body += "}";
+    return Response::Json(HttpStatusOf(status), std::move(body));
+  }
+  return Response::Text(HttpStatusOf(status), status.message());
+}
 
 Response Api::ApplyPush(const config::GroupConfig& group, const model::Push& push,
                         const store::PushTag& tag, Response accepted, bool as_json) {
   auto late = std::make_shared<LateAnswer>();
-  auto on_durable = [this, late, group_name = group.name, accepted = std::move(accepted),
-                     as_json](const Status& durable) {
-    if (!durable.ok()) return late->Set(CountedRejection(group_name, durable, as_json));
+  auto on_durable = [this, late, group_name = group.name, key = std::string(tag.idempotency_key),
+                     accepted = std::move(accepted), as_json](const Status& durable) {
+    if (!durable.ok()) {
+      Response refused = CountedRejection(group_name, durable, as_json);
+      if (!key.empty()) {
+        const store::RememberedAnswer failure = Remembered(refused);
+        idempotency_.Durable(group_name, key, &failure);
+      }
+      return late->Set(std::move(refused));
+    }
     stats_.CountPush(group_name, "ok");
+    if (!key.empty()) idempotency_.Durable(group_name, key, nullptr);
     late->Set(accepted);
   };
   if (Status s = store_.ApplyThen(group.name, push, tag, std::move(on_durable)); !s.ok()) {
     return CountedRejection(&group, s, as_json);
   }
-  if (std::optional<Response> ready = late->TakeIfSet()) return std::move(*ready);
-  Response deferred;
-  deferred.deferred = [late](Response::Answer answer) { late->WhenSet(std::move(answer)); };
-  return deferred;
+  return AnswerWhenSet(late);
 }
 
 Response Api::HandleUpdate(const Request& request, std::string_view group_name) {
@@ -174,16 +207,16 @@ Response Api::HandleUpdate(const Request& request, std::string_view group_name) 
           group, Status::Unauthenticated("wrong API key for metric group \"" + group->name + "\""));
     }
   }
-  return Idempotent(request, *group, *config, 201, [&](const store::PushTag& tag) {
+  Response accepted;
+  accepted.status = 201;
+  return Idempotent(request, *group, *config, accepted, [&](const store::PushTag& tag) {
     if (request.body.empty()) {
       return CountedRejection(group, Status::InvalidArgument("request body is empty"));
     }
     auto push = ParsePushBody(request);
     if (!push.ok()) return CountedRejection(group, push.status());
     if (Status s = ApplyWriterHeader(request, *push); !s.ok()) return CountedRejection(group, s);
-    Response accepted;
-    accepted.status = 201;
-    return ApplyPush(*group, *push, tag, std::move(accepted));
+    return ApplyPush(*group, *push, tag, accepted);
   });
 }
 

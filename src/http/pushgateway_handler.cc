@@ -93,7 +93,8 @@ Response Api::HandlePushgateway(const Request& request, std::string_view groupin
     return r;
   }
 
-  return Idempotent(request, **group, *config, 200, [&](const store::PushTag& tag) {
+  const Response success;  // 200, empty, as the Pushgateway answers
+  return Idempotent(request, **group, *config, success, [&](const store::PushTag& tag) {
     return ApplyPushgatewayPush(request, **group, std::move(*grouping), tag);
   });
 }

@@ -61,6 +61,14 @@ struct Response {
     if (!r.body.empty() && r.body.back() != '\n') r.body += '\n';
     return r;
   }
+  // A text body sent exactly as given, where a client compares it byte for byte (the
+  // upstream server's admin answers end without a newline).
+  static Response ExactText(int status, std::string body) {
+    Response r;
+    r.status = status;
+    r.body = std::move(body);
+    return r;
+  }
   static Response Json(int status, std::string body) {
     Response r;
     r.status = status;

@@ -13,6 +13,14 @@ namespace {
 namespace pb = accumulator::persist::pb;
 using model::MetricType;
 
+// Records written before answers were kept whole have a status only, whose body was empty.
+template <typename Message>
+store::RememberedAnswer AnswerOf(const Message& m) {
+  return {m.answer(),
+          m.answer_content_type().empty() ? "text/plain; charset=utf-8" : m.answer_content_type(),
+          m.answer_body()};
+}
+
 // TTLs come from the configuration, which allows at most a century.
 constexpr std::int64_t kMaxTtlSeconds = 100LL * 365 * 86400;
 
@@ -195,7 +203,9 @@ std::string EncodePushRecord(std::string_view group, std::chrono::seconds ttl, T
   }
   if (!tag.idempotency_key.empty()) {
     p->set_idempotency_key(std::string(tag.idempotency_key));
-    p->set_answer(tag.answer);
+    p->set_answer(tag.answer.status);
+    p->set_answer_content_type(tag.answer.content_type);
+    p->set_answer_body(tag.answer.body);
     p->set_idempotency_expires_unix_nanos(ToNanos(tag.expires));
   }
   return Serialize(record);
@@ -269,7 +279,7 @@ Result<DecodedRecord> DecodeRecord(std::string_view payload) {
         return Status::InvalidArgument("time out of range");
       }
       out.idempotency_key = p.idempotency_key();
-      out.answer = p.answer();
+      out.answer = AnswerOf(p);
       out.idempotency_expires = FromNanos(p.idempotency_expires_unix_nanos());
       break;
     }
@@ -354,7 +364,9 @@ std::string EncodeSnapshot(const store::StoreImage& image, std::uint64_t first_s
     pb::IdempotencyEntry* e = entry.mutable_idempotency();
     e->set_group(key.group);
     e->set_key(key.key);
-    e->set_answer(key.answer);
+    e->set_answer(key.answer.status);
+    e->set_answer_content_type(key.answer.content_type);
+    e->set_answer_body(key.answer.body);
     e->set_expires_unix_nanos(ToNanos(key.expires));
     write_entry();
   }
@@ -463,7 +475,7 @@ Result<DecodedSnapshot> DecodeSnapshot(std::string_view file) {
           return Status::InvalidArgument("snapshot time out of range");
         }
         out.image.idempotency.push_back(
-            {e.group(), e.key(), e.answer(), FromNanos(e.expires_unix_nanos())});
+            {e.group(), e.key(), AnswerOf(e), FromNanos(e.expires_unix_nanos())});
         break;
       }
       case pb::SnapshotEntry::kFooter: {

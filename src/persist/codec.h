@@ -34,7 +34,7 @@ struct DecodedRecord {
   std::chrono::seconds ttl{0};
   model::Push push;
   std::string idempotency_key;
-  int answer = 0;
+  store::RememberedAnswer answer;
   TimePoint idempotency_expires{};
   // kDelete
   std::vector<store::SeriesRef> deleted;

@@ -30,8 +30,11 @@ model::Push SamplePush() {
 
 TEST(CodecTest, PushRecordRoundTrips) {
   const model::Push push = SamplePush();
-  const std::string bytes = EncodePushRecord("group-1", std::chrono::seconds(900), kAt, push,
-                                             {"key\xff", 201, kAt + std::chrono::minutes(10)});
+  const std::string bytes =
+      EncodePushRecord("group-1", std::chrono::seconds(900), kAt, push,
+                       {"key\xff",
+                        {201, "application/json", "{\"message\":\"success\"}"},
+                        kAt + std::chrono::minutes(10)});
   auto decoded = DecodeRecord(bytes);
   ASSERT_TRUE(decoded.ok()) << decoded.status().message();
   EXPECT_EQ(decoded->kind, DecodedRecord::Kind::kPush);
@@ -39,7 +42,9 @@ TEST(CodecTest, PushRecordRoundTrips) {
   EXPECT_EQ(decoded->at, kAt);
   EXPECT_EQ(decoded->ttl, std::chrono::seconds(900));
   EXPECT_EQ(decoded->idempotency_key, "key\xff");
-  EXPECT_EQ(decoded->answer, 201);
+  EXPECT_EQ(decoded->answer.status, 201);
+  EXPECT_EQ(decoded->answer.content_type, "application/json");
+  EXPECT_EQ(decoded->answer.body, "{\"message\":\"success\"}");
   EXPECT_EQ(decoded->idempotency_expires, kAt + std::chrono::minutes(10));
   ASSERT_EQ(decoded->push.families.size(), push.families.size());
   for (std::size_t i = 0; i < push.families.size(); ++i) {
@@ -106,7 +111,7 @@ store::StoreImage SampleImage() {
   store::SeriesImage& latest = gauge.series.emplace_back();
   latest.value = {model::ScalarValue{1}, 42.0};
   image.groups.emplace_back().name = "empty";
-  image.idempotency.push_back({"g", "k", 201, kAt});
+  image.idempotency.push_back({"g", "k", {400, "text/plain", "line 1: bad\n"}, kAt});
   return image;
 }
 
@@ -131,7 +136,9 @@ TEST(CodecTest, SnapshotRoundTrips) {
   EXPECT_EQ(g.families[1].series[0].value.latest, 42.0);
   EXPECT_EQ(image.groups[1].name, "empty");
   ASSERT_EQ(image.idempotency.size(), 1u);
-  EXPECT_EQ(image.idempotency[0].answer, 201);
+  EXPECT_EQ(image.idempotency[0].answer.status, 400);
+  EXPECT_EQ(image.idempotency[0].answer.content_type, "text/plain");
+  EXPECT_EQ(image.idempotency[0].answer.body, "line 1: bad\n");
 }
 
 TEST(CodecTest, DamagedOrIncompleteSnapshotsAreRefused) {

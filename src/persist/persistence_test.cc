@@ -40,7 +40,7 @@ std::string Dump(store::SeriesStore& store) {
     }
   }
   for (const auto& key : image.idempotency) {
-    lines.push_back("key " + key.group + "/" + key.key + "=" + std::to_string(key.answer));
+    lines.push_back("key " + key.group + "/" + key.key + "=" + std::to_string(key.answer.status));
   }
   std::sort(lines.begin(), lines.end());
   std::string out;
@@ -96,7 +96,11 @@ class PersistenceTest : public ::testing::Test {
     const TimePoint expires = clock_.Now() + std::chrono::minutes(10);
     ASSERT_TRUE(in.idempotency.Begin("g", "retry-1", std::chrono::minutes(10)).state ==
                 store::IdempotencyCache::State::kNew);
-    ASSERT_TRUE(in.store.Apply("g", Counter("k_total", 1), {"retry-1", 201, expires}).ok());
+    ASSERT_TRUE(
+        in.store
+            .Apply("g", Counter("k_total", 1),
+                   {"retry-1", {201, "application/json", "{\"message\":\"success\"}"}, expires})
+            .ok());
     clock_.Advance(std::chrono::seconds(5));
     ASSERT_TRUE(in.store.Apply("h", Counter("gone_total", 1)).ok());
     ASSERT_TRUE(in.store.Reset("h").ok());
@@ -136,8 +140,11 @@ TEST_F(PersistenceTest, LogAloneReproducesTheStoreExactly) {
   EXPECT_EQ(second.persistence->recovery().records, 10u);  // 8 pushes, a reset, a delete
   EXPECT_TRUE(second.persistence->recovery().problems.empty());
   // The retried push is recognised after the restart; the writer's state survived.
-  EXPECT_EQ(second.idempotency.Begin("g", "retry-1", std::chrono::minutes(10)).state,
-            store::IdempotencyCache::State::kDone);
+  const auto retried = second.idempotency.Begin("g", "retry-1", std::chrono::minutes(10));
+  EXPECT_EQ(retried.state, store::IdempotencyCache::State::kDone);
+  EXPECT_EQ(retried.answer.status, 201);
+  EXPECT_EQ(retried.answer.content_type, "application/json");
+  EXPECT_EQ(retried.answer.body, "{\"message\":\"success\"}");
   model::Push cumulative = Counter("w_total", 16);
   cumulative.families[0].series[0].metadata = {{"_metrics_accumulator_writer", "lambda-1"}};
   ASSERT_TRUE(second.store.Apply("g", cumulative).ok());

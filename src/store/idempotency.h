@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -14,39 +15,65 @@
 
 namespace accumulator::store {
 
+// The first answer to a push with an Idempotency-Key, whole: a retry gets exactly this
+// (status, content type and body), so a JSON client still reads its JSON and a refused
+// text push still reads its line number.
+struct RememberedAnswer {
+  int status = 0;
+  std::string content_type;
+  std::string body;
+};
+
 // A remembered answer, as persistence saves and restores it.
 struct IdempotencyImage {
   std::string group;
   std::string key;
-  int answer = 0;
+  RememberedAnswer answer;
   TimePoint expires{};
 };
 
 // Remembers the answers to pushes that carried an Idempotency-Key, per group, for a
 // window, so a retried push is answered again instead of applied again (SPEC §2).
+// An applied push's answer is replayed only once the push is durable: until then a
+// retry waits for it, so no retry is acknowledged that a crash could still undo.
 // Bounded: past `capacity` keys the oldest is forgotten early (counted in evictions()).
 // Thread-safe.
 class IdempotencyCache {
  public:
-  enum class State { kNew, kInProgress, kDone };
+  enum class State {
+    kNew,         // the caller applies the push, then calls Applied or Finish
+    kInProgress,  // the same key is being applied right now
+    kDone,        // answer with `answer`, apply nothing
+    kWaiting,     // applied, not yet durable: `when_durable` will get the answer
+  };
   struct Claim {
     State state = State::kNew;
-    int answer = 0;  // the first answer's status, when kDone
+    RememberedAnswer answer;  // when kDone
   };
+  // Called once, from the thread that reports durability, with the answer to replay.
+  using Waiter = std::function<void(const RememberedAnswer&)>;
 
   // `clock` must outlive the cache.
   IdempotencyCache(const Clock& clock, std::size_t capacity);
 
-  // kNew: the caller applies the push and then calls Finish. kInProgress: the same key
-  // is being applied right now. kDone: answer with `answer`, apply nothing.
-  Claim Begin(std::string_view group, std::string_view key, std::chrono::seconds window);
-  // Records the answer; answers >= 500 are forgotten so the retry can succeed. A key
-  // already answered keeps its first answer (the store records a push's answer at the
-  // moment it applies it, even if the request later fails to report it).
-  void Finish(std::string_view group, std::string_view key, int answer);
+  // Claims `key` in `group`, or says how it was claimed before. `when_durable` is kept
+  // (and the state is kWaiting) only if the earlier push is applied but not yet durable.
+  Claim Begin(std::string_view group, std::string_view key, std::chrono::seconds window,
+              Waiter when_durable = nullptr);
+  // The store applied the push: `answer` is its answer once Durable says so. A key
+  // answered already keeps its first answer.
+  void Applied(std::string_view group, std::string_view key, RememberedAnswer answer);
+  // The applied push is as durable as promised (`failure` null), or cannot be made so
+  // (then `failure` is the answer it got, and retries get it too: the push is applied
+  // in memory, so letting a retry through would count it twice). Wakes the waiters.
+  void Durable(std::string_view group, std::string_view key, const RememberedAnswer* failure);
+  // Records the answer of a push that was not applied (a refusal), which needs no
+  // durability. Answers >= 500 are forgotten so the retry can succeed.
+  void Finish(std::string_view group, std::string_view key, RememberedAnswer answer);
 
-  // Recovery: remembers an answer given before a restart (no Begin needed).
-  void Remember(std::string_view group, std::string_view key, int answer, TimePoint expires);
+  // Recovery: remembers an answer given (and made durable) before a restart.
+  void Remember(std::string_view group, std::string_view key, RememberedAnswer answer,
+                TimePoint expires);
   // Every answered, unexpired key.
   std::vector<IdempotencyImage> Export() const;
   void Clear();
@@ -55,13 +82,16 @@ class IdempotencyCache {
   std::uint64_t evictions() const;
 
  private:
+  enum class Phase { kClaimed, kApplied, kDone };
   struct Entry {
-    int answer = 0;
-    bool done = false;
+    Phase phase = Phase::kClaimed;
+    RememberedAnswer answer;
     TimePoint expires;
+    std::vector<Waiter> waiters;  // while kApplied
   };
   static std::string MapKey(std::string_view group, std::string_view key);
   void DropExpiredLocked(TimePoint now) MA_REQUIRES(mu_);
+  void MakeRoomLocked() MA_REQUIRES(mu_);
 
   const Clock& clock_;
   const std::size_t capacity_;

@@ -10,6 +10,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "model/metric.h"
+#include "store/idempotency.h"
 
 namespace accumulator::store {
 
@@ -18,7 +19,7 @@ namespace accumulator::store {
 // with the same key is answered again instead of applied.
 struct PushTag {
   std::string_view idempotency_key;
-  int answer = 0;
+  RememberedAnswer answer;
   TimePoint expires{};
 };
 

@@ -375,7 +375,7 @@ Result<Journal::Ticket> SeriesStore::ApplyLocked(Group& group, const model::Push
   }
   if (idempotency_ != nullptr && !tag.idempotency_key.empty()) {
     if (mode == Mode::kLive) {
-      idempotency_->Finish(group.name, tag.idempotency_key, tag.answer);
+      idempotency_->Applied(group.name, tag.idempotency_key, tag.answer);
     } else {
       idempotency_->Remember(group.name, tag.idempotency_key, tag.answer, tag.expires);
     }

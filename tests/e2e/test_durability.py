@@ -197,6 +197,20 @@ def test_idempotency_keys_and_ttl_clocks_survive_kill9(tmp_path):
         recovered_at = sample_value(server.scrape("/metrics"),
                                     'metrics_accumulator_last_push_timestamp_seconds{group="default"}')
         assert recovered_at == pushed_at  # the TTL clock did not restart
+        # A JSON push's retry after the restart still reads its JSON answer.
+        json_push = '{"metrics":[{"name":"json_total","type":"counter","value":1}]}'
+        json_headers = {"Content-Type": "application/json", "Idempotency-Key": "json-7"}
+        first = server.request("POST", "/api/v1/metrics", json_push, json_headers)
+        assert first[0] == 200
+    finally:
+        server.stop()
+    server = start(tmp_path, data)
+    try:
+        status, resp_headers, body = server.request("POST", "/api/v1/metrics", json_push,
+                                                    json_headers)
+        assert (status, body) == (200, b'{"message":"success"}')
+        assert resp_headers.get("content-type") == "application/json"
+        assert resp_headers.get("idempotent-replayed") == "true"
     finally:
         server.stop()
 

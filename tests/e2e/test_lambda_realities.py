@@ -171,3 +171,40 @@ def test_simulated_lambda_fleet_gives_exact_totals(start_server):
     metrics = s.scrape("/metrics")
     assert sample_value(metrics, 'metrics_accumulator_pushes_rejected_total{group="default",'
                                  'reason="series_limit"}') is None
+
+
+def full_answer(port, method, path, body, headers):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request(method, path, body=body.encode(), headers=headers)
+        resp = conn.getresponse()
+        return resp.status, resp.getheader("Content-Type"), resp.read()
+    finally:
+        conn.close()
+
+
+def test_a_retry_reads_the_first_answer_whole(start_server):
+    s = start_server(CONFIG)
+    cases = [
+        ("/api/v1/metrics", '{"metrics":[{"name":"j_total","type":"counter","value":1}]}',
+         {"Content-Type": "application/json"}, 200),
+        ("/api/v1/metrics", '{"metrics":[{"name":"j_total"}]}',
+         {"Content-Type": "application/json"}, 400),
+        ("/update/default", "c{ 1\n", {"Content-Type": "text/plain"}, 400),
+        ("/update/default", "# TYPE u_total counter\nu_total 1\n",
+         {"Content-Type": "text/plain"}, 201),
+    ]
+    for i, (path, body, headers, want) in enumerate(cases):
+        headers = {**headers, "Idempotency-Key": f"whole-{i}"}
+        first = full_answer(s.port, "POST", path, body, headers)
+        again = full_answer(s.port, "POST", path, body, headers)
+        assert first[0] == want, (path, body, first)
+        assert again == first, (path, body)
+    assert full_answer(s.port, "POST", *cases[0][:2], {"Content-Type": "application/json",
+                                                       "Idempotency-Key": "whole-0"})[2] == \
+        b'{"message":"success"}'
+    assert full_answer(s.port, "POST", *cases[2][:2], {"Idempotency-Key": "whole-2"})[2] \
+        .startswith(b"line 1: ")
+    out = s.scrape("/metrics/default")
+    assert sample_value(out, "j_total") == 1
+    assert sample_value(out, "u_total") == 1

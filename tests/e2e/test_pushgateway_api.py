@@ -203,6 +203,17 @@ def test_api_v1_status_and_metrics(start_server):
     assert "push_time_seconds" in group
 
 
+def test_api_v1_metrics_with_a_histogram_named_push_time_seconds(start_server):
+    s = start_server(CONFIG)
+    body = ("# TYPE push_time_seconds histogram\n"
+            'push_time_seconds_bucket{le="+Inf"} 1\npush_time_seconds_sum 2\n'
+            "push_time_seconds_count 1\n")
+    assert s.push("open", body, key=None)[0] == 201
+    status, _, data = s.request("GET", "/api/v1/metrics")
+    assert status == 200, data
+    assert json.loads(data) == {"status": "success", "data": []}
+
+
 def test_default_group_with_a_key_needs_it(start_server):
     s = start_server(CONFIG.replace("defaultGroup: open", "defaultGroup: secured"))
     status, _, data = s.request("PUT", "/metrics/job/x", "m 1\n")

@@ -93,7 +93,7 @@ def test_reset_wipes_the_group(start_server):
     s = start_server(UPSTREAM_CONFIG)
     assert s.push("default", README_BODY)[0] == 201
     status, _, body = s.request("PUT", "/reset-metric-group/default")
-    assert (status, body) == (200, b"Metrics reset for default\n")
+    assert (status, body) == (200, b"Metrics reset for default")
     assert "test_total" not in s.scrape("/metrics/default")
     assert s.request("PUT", "/reset-metric-group/nope")[0] == 404
     assert s.request("GET", "/reset-metric-group/default")[0] == 405
@@ -106,7 +106,7 @@ def test_reload_good_and_bad_file(start_server, tmp_path):
     cfg = tmp_path / "config.yml"
     cfg.write_text(UPSTREAM_CONFIG + "  extra:\n    name: extra\n    displayMetrics: true\n")
     status, _, body = s.request("PUT", "/reload-configuration")
-    assert (status, body) == (200, b"configurations has been reloaded\n")
+    assert (status, body) == (200, b"configurations has been reloaded")
     assert s.push("extra", "g 1\n", key=None)[0] == 201
     # Series of groups that still exist survive a reload.
     assert sample_value(s.scrape("/metrics/default"),
