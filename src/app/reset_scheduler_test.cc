@@ -15,9 +15,16 @@ config::Config Load(std::string_view text) {
   return std::move(*c);
 }
 
-TEST(ResetSchedulerTest, FiresOncePerScheduledTime) {
-  setenv("TZ", "UTC", 1);  // NOLINT(concurrency-mt-unsafe): before any thread
-  tzset();                 // NOLINT(concurrency-mt-unsafe)
+// Cron times are local times: every test here runs in UTC, whichever runs first.
+class ResetSchedulerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    setenv("TZ", "UTC", 1);  // NOLINT(concurrency-mt-unsafe): before any thread
+    tzset();                 // NOLINT(concurrency-mt-unsafe)
+  }
+};
+
+TEST_F(ResetSchedulerTest, FiresOncePerScheduledTime) {
   const auto config = Load(R"(metricGroups:
   a: {restartCronExpression: "0 0 0 ? * *"}
   b: {restartCronExpression: "*/10 * * * * *"}
@@ -35,7 +42,7 @@ TEST(ResetSchedulerTest, FiresOncePerScheduledTime) {
             (std::vector<std::string>{"b"}));
 }
 
-TEST(ResetSchedulerTest, ChangedExpressionIsRescheduled) {
+TEST_F(ResetSchedulerTest, ChangedExpressionIsRescheduled) {
   ResetScheduler scheduler;
   const TimePoint t0 = std::chrono::system_clock::from_time_t(1710547195);
   (void)scheduler.Due(Load("metricGroups: {a: {restartCronExpression: '0 0 0 ? * *'}}"), t0);
