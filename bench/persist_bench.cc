@@ -34,7 +34,7 @@ Push TenSeries(int offset) {
 // (not /tmp, which may be tmpfs and would make fsync free).
 struct DurableStore {
   explicit DurableStore(persist::FsyncPolicy policy, const std::string& name)
-      : dir(std::filesystem::absolute("bench-data-" + name)), store(clock, &idempotency) {
+      : dir(std::filesystem::absolute("bench-data-" + name)), store(clock, 1000) {
     std::filesystem::remove_all(dir);
     persist::PersistenceOptions options;
     options.dir = dir;
@@ -52,7 +52,6 @@ struct DurableStore {
   }
   std::string dir;
   accumulator::SystemClock clock;
-  store::IdempotencyCache idempotency{clock, 1000};
   store::SeriesStore store;
   std::unique_ptr<persist::Persistence> persistence;
 };

@@ -71,7 +71,7 @@ void BM_StreamScrape(benchmark::State& state) {
     accumulator::expose::ExpositionWriter writer(accumulator::expose::ScrapeFormat::kText, out);
     for (const auto& family : families) {
       writer.BeginFamily(family.name, family.type, family.help);
-      accumulator::store::SeriesStore::VisitCursor cursor;
+      accumulator::store::VisitCursor cursor;
       while (!cursor.done) {
         store.VisitFamilyStep(
             "g", family.name, family.type,

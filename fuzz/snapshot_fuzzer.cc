@@ -36,8 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto snapshot = persist::DecodeSnapshot(file);
   if (!snapshot.ok()) return 0;
   static const accumulator::FakeClock clock;
-  accumulator::store::IdempotencyCache idempotency(clock, 100);
-  accumulator::store::SeriesStore store(clock, &idempotency);
+  accumulator::store::SeriesStore store(clock, 100);
   store.Restore(snapshot->image);
   const std::string again = persist::EncodeSnapshot(
       store.Checkpoint([] {}), snapshot->first_sequence_after, snapshot->taken, "fuzz");

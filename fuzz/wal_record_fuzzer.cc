@@ -12,8 +12,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto record = persist::DecodeRecord(AsText(data, size));
   if (!record.ok()) return 0;
   static const accumulator::FakeClock clock;
-  accumulator::store::IdempotencyCache idempotency(clock, 100);
-  accumulator::store::SeriesStore store(clock, &idempotency);
+  accumulator::store::SeriesStore store(clock, 100);
   switch (record->kind) {
     case persist::DecodedRecord::Kind::kPush: {
       // Twice: the second merges into what the first stored.

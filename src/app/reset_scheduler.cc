@@ -4,8 +4,9 @@
 
 namespace accumulator::app {
 
-std::vector<std::string> ResetScheduler::Due(const config::Config& config, TimePoint now) {
-  std::vector<std::string> due;
+std::vector<ResetScheduler::DueReset> ResetScheduler::Due(const config::Config& config,
+                                                          TimePoint now) {
+  std::vector<DueReset> due;
   std::set<std::string> scheduled;
   for (const config::GroupConfig& group : config.groups) {
     if (!group.restart_cron) continue;
@@ -17,7 +18,7 @@ std::vector<std::string> ResetScheduler::Due(const config::Config& config, TimeP
       continue;
     }
     if (entry.next && now >= *entry.next) {
-      due.push_back(group.name);
+      due.push_back({group.name, *entry.next});
       entry.next = group.restart_cron->NextAfter(now);
     }
   }

@@ -14,9 +14,13 @@ namespace accumulator::app {
 // time, so tests need no sleeping. Not thread-safe (one background thread owns it).
 class ResetScheduler {
  public:
+  struct DueReset {
+    std::string group;
+    TimePoint due;  // the time the expression named, the same for every replica
+  };
   // The groups whose reset time has come since the last call. A group seen for the
   // first time, or whose expression changed, is scheduled from `now` on.
-  std::vector<std::string> Due(const config::Config& config, TimePoint now);
+  std::vector<DueReset> Due(const config::Config& config, TimePoint now);
 
  private:
   struct Entry {

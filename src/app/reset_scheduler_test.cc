@@ -15,6 +15,12 @@ config::Config Load(std::string_view text) {
   return std::move(*c);
 }
 
+std::vector<std::string> Names(const std::vector<ResetScheduler::DueReset>& due) {
+  std::vector<std::string> out;
+  for (const auto& d : due) out.push_back(d.group);
+  return out;
+}
+
 // Cron times are local times: every test here runs in UTC, whichever runs first.
 class ResetSchedulerTest : public ::testing::Test {
  protected:
@@ -35,11 +41,17 @@ TEST_F(ResetSchedulerTest, FiresOncePerScheduledTime) {
   const TimePoint start = std::chrono::system_clock::from_time_t(1710547195);
   EXPECT_TRUE(scheduler.Due(config, start).empty());  // first sight only schedules
   EXPECT_TRUE(scheduler.Due(config, start + std::chrono::seconds(4)).empty());
-  EXPECT_EQ(scheduler.Due(config, start + std::chrono::seconds(5)),
-            (std::vector<std::string>{"a", "b"}));
+  const auto midnight = scheduler.Due(config, start + std::chrono::seconds(5));
+  EXPECT_EQ(Names(midnight), (std::vector<std::string>{"a", "b"}));
+  // The time the expression named, not the time the tick saw it: every replica's
+  // scheduler names the same reset.
+  ASSERT_EQ(midnight.size(), 2u);
+  EXPECT_EQ(midnight[0].due, start + std::chrono::seconds(5));
   EXPECT_TRUE(scheduler.Due(config, start + std::chrono::seconds(6)).empty());
-  EXPECT_EQ(scheduler.Due(config, start + std::chrono::seconds(15)),
-            (std::vector<std::string>{"b"}));
+  const auto late = scheduler.Due(config, start + std::chrono::seconds(17));
+  EXPECT_EQ(Names(late), (std::vector<std::string>{"b"}));
+  ASSERT_EQ(late.size(), 1u);
+  EXPECT_EQ(late[0].due, start + std::chrono::seconds(15));
 }
 
 TEST_F(ResetSchedulerTest, ChangedExpressionIsRescheduled) {
@@ -48,7 +60,8 @@ TEST_F(ResetSchedulerTest, ChangedExpressionIsRescheduled) {
   (void)scheduler.Due(Load("metricGroups: {a: {restartCronExpression: '0 0 0 ? * *'}}"), t0);
   const auto hourly = Load("metricGroups: {a: {restartCronExpression: '@hourly'}}");
   EXPECT_TRUE(scheduler.Due(hourly, t0).empty());
-  EXPECT_EQ(scheduler.Due(hourly, t0 + std::chrono::seconds(5)), (std::vector<std::string>{"a"}));
+  EXPECT_EQ(Names(scheduler.Due(hourly, t0 + std::chrono::seconds(5))),
+            (std::vector<std::string>{"a"}));
 }
 
 }  // namespace

@@ -13,9 +13,6 @@
 namespace accumulator::app {
 namespace {
 
-// Bounds the memory of Idempotency-Key answers (about 100 bytes each).
-constexpr std::size_t kMaxIdempotencyKeys = 1'000'000;
-
 std::vector<store::GroupSettings> StoreSettings(const config::Config& config) {
   std::vector<store::GroupSettings> out;
   for (const config::GroupConfig& g : config.groups) {
@@ -44,10 +41,7 @@ void WarnAboutConfig(const config::Config& config) {
 }  // namespace
 
 Service::Service(ServiceOptions options, const Clock& clock)
-    : options_(std::move(options)),
-      clock_(clock),
-      idempotency_(clock, kMaxIdempotencyKeys),
-      store_(clock, &idempotency_) {}
+    : options_(std::move(options)), clock_(clock), store_(clock) {}
 
 Service::~Service() { Stop(); }
 
@@ -160,7 +154,7 @@ Status Service::Start() {
                                              : std::vector<model::Family>{};
   };
   api_ = std::make_unique<http::Api>(
-      store_, idempotency_, *config_, clock_, stats_, [this] { return Reload(); }, api_options);
+      store_, *config_, clock_, stats_, [this] { return Reload(); }, api_options);
   unsigned n =
       options_.threads > 0 ? options_.threads : std::max(2U, std::thread::hardware_concurrency());
   http::ServerOptions server_options;
@@ -198,8 +192,9 @@ Status Service::Start() {
     ResetScheduler scheduler;
     while (!stop.stop_requested()) {
       const TimePoint now = clock_.Now();
-      for (const std::string& group : scheduler.Due(*config_->Get(), now)) {
-        if (Status s = store_.Reset(group); s.ok()) {
+      for (const ResetScheduler::DueReset& reset : scheduler.Due(*config_->Get(), now)) {
+        const std::string& group = reset.group;
+        if (Status s = store_.ScheduledReset(group, reset.due); s.ok()) {
           log::Info("metric group \"" + group + "\" reset by its restartCronExpression");
         } else {
           log::Error("metric group \"" + group + "\" could not be reset: " + s.message());

@@ -15,7 +15,6 @@
 #include "http/api_stats.h"
 #include "http/server.h"
 #include "persist/persistence.h"
-#include "store/idempotency.h"
 #include "store/series_store.h"
 
 namespace accumulator::app {
@@ -57,7 +56,6 @@ class Service {
 
   ServiceOptions options_;
   const Clock& clock_;
-  store::IdempotencyCache idempotency_;  // before the store, which records answers in it
   store::SeriesStore store_;
   std::unique_ptr<persist::Persistence> persistence_;
   config::PersistenceConfig persistence_config_;  // as started; changes need a restart

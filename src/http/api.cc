@@ -66,11 +66,9 @@ Status SetWriter(std::string_view writer, model::Push& push) {
   return Status::Ok();
 }
 
-Api::Api(store::SeriesStore& store, store::IdempotencyCache& idempotency,
-         config::ConfigHolder& config, const Clock& clock, ApiStats& stats, ReloadFunction reload,
-         ApiOptions options)
+Api::Api(store::Store& store, config::ConfigHolder& config, const Clock& clock, ApiStats& stats,
+         ReloadFunction reload, ApiOptions options)
     : store_(store),
-      idempotency_(idempotency),
       config_(config),
       clock_(clock),
       stats_(stats),

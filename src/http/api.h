@@ -16,8 +16,7 @@
 #include "http/rate_limiter.h"
 #include "http/request.h"
 #include "parse/limits.h"
-#include "store/idempotency.h"
-#include "store/series_store.h"
+#include "store/store.h"
 
 namespace accumulator::http {
 
@@ -39,9 +38,9 @@ class Api {
   // Re-reads the configuration and applies it; returns why not (kFailedPrecondition).
   using ReloadFunction = std::function<Status()>;
 
-  // `store`, `idempotency`, `config`, `clock` and `stats` must outlive the Api.
-  Api(store::SeriesStore& store, store::IdempotencyCache& idempotency, config::ConfigHolder& config,
-      const Clock& clock, ApiStats& stats, ReloadFunction reload, ApiOptions options);
+  // `store`, `config`, `clock` and `stats` must outlive the Api.
+  Api(store::Store& store, config::ConfigHolder& config, const Clock& clock, ApiStats& stats,
+      ReloadFunction reload, ApiOptions options);
 
   Response Handle(const Request& request);
 
@@ -101,8 +100,7 @@ class Api {
   Result<const config::GroupConfig*> SelectGroupByKey(const Request& request,
                                                       const config::Config& config) const;
 
-  store::SeriesStore& store_;
-  store::IdempotencyCache& idempotency_;
+  store::Store& store_;
   config::ConfigHolder& config_;
   const Clock& clock_;
   ApiStats& stats_;

@@ -8,6 +8,7 @@
 
 #include "config/config_loader.h"
 #include "http/gzip.h"
+#include "store/series_store.h"
 
 namespace accumulator::http {
 namespace {
@@ -49,11 +50,10 @@ std::vector<store::GroupSettings> SettingsOf(const config::Config& c) {
 class ApiTest : public ::testing::Test {
  protected:
   ApiTest()
-      : idempotency_(clock_, 1000),
-        store_(clock_, &idempotency_),
+      : store_(clock_, 1000),
         holder_(Load(kConfig)),
         api_(
-            store_, idempotency_, holder_, clock_, stats_, [this] { return reload_result_; },
+            store_, holder_, clock_, stats_, [this] { return reload_result_; },
             ApiOptions{{}, 1 << 20, "test", clock_.Now(), {}}) {
     store_.Configure(SettingsOf(*holder_.Get()));
     api_.SetReady(true);
@@ -77,7 +77,6 @@ class ApiTest : public ::testing::Test {
   }
 
   FakeClock clock_;
-  store::IdempotencyCache idempotency_;  // before the store, which records answers in it
   store::SeriesStore store_;
   config::ConfigHolder holder_;
   ApiStats stats_;

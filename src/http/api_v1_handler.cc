@@ -221,7 +221,7 @@ Response Api::HandleDeleteSeries(const Request& request) {
   auto query = ParseQuery(request.query);
   if (!query) return JsonMessage(400, "malformed query string");
   std::string group_name;
-  std::vector<parse::Selector> selectors;
+  std::vector<model::Selector> selectors;
   for (const auto& [name, value] : *query) {
     if (name == "group") {
       group_name = value;
@@ -246,11 +246,7 @@ Response Api::HandleDeleteSeries(const Request& request) {
       return JsonMessage(401, "deleting needs the group's API key (or the admin key) in X-API-KEY");
     }
   }
-  auto deleted =
-      store_.DeleteMatching(group->name, [&](std::string_view family, const model::Labels& labels) {
-        return std::any_of(selectors.begin(), selectors.end(),
-                           [&](const parse::Selector& s) { return s.Matches(family, labels); });
-      });
+  auto deleted = store_.DeleteMatching(group->name, selectors);
   if (!deleted.ok()) return JsonMessage(HttpStatusOf(deleted.status()), deleted.status().message());
   log::Info("deleted " + std::to_string(*deleted) + " series from metric group \"" + group->name +
             "\" by matcher");

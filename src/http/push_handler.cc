@@ -124,7 +124,7 @@ Response Api::Idempotent(const Request& request, const config::GroupConfig& grou
   // A retry of a push that is applied but not yet durable waits for it: a 2xx before
   // then could acknowledge a push that a crash still undoes.
   auto late = std::make_shared<LateAnswer>();
-  auto claim = idempotency_.Begin(
+  auto claim = store_.ClaimIdempotencyKey(
       group.name, *key, config.idempotency_window,
       [late](const store::RememberedAnswer& answer) { late->Set(Replayed(answer)); });
   switch (claim.state) {
@@ -143,7 +143,7 @@ Response Api::Idempotent(const Request& request, const config::GroupConfig& grou
   const store::PushTag tag{*key, Remembered(success), clock_.Now() + config.idempotency_window};
   Response response = apply(tag);
   // A push the store applied has its answer recorded already; this records refusals.
-  if (!response.deferred) idempotency_.Finish(group.name, *key, Remembered(response));
+  if (!response.deferred) store_.RememberRefusal(group.name, *key, Remembered(response));
   return response;
 }
 
@@ -168,18 +168,10 @@ Response Api::CountedRejection(const std::string& group_name, const Status& stat
 Response Api::ApplyPush(const config::GroupConfig& group, const model::Push& push,
                         const store::PushTag& tag, Response accepted, bool as_json) {
   auto late = std::make_shared<LateAnswer>();
-  auto on_durable = [this, late, group_name = group.name, key = std::string(tag.idempotency_key),
-                     accepted = std::move(accepted), as_json](const Status& durable) {
-    if (!durable.ok()) {
-      Response refused = CountedRejection(group_name, durable, as_json);
-      if (!key.empty()) {
-        const store::RememberedAnswer failure = Remembered(refused);
-        idempotency_.Durable(group_name, key, &failure);
-      }
-      return late->Set(std::move(refused));
-    }
+  auto on_durable = [this, late, group_name = group.name, accepted = std::move(accepted),
+                     as_json](const Status& durable) {
+    if (!durable.ok()) return late->Set(CountedRejection(group_name, durable, as_json));
     stats_.CountPush(group_name, "ok");
-    if (!key.empty()) idempotency_.Durable(group_name, key, nullptr);
     late->Set(accepted);
   };
   if (Status s = store_.ApplyThen(group.name, push, tag, std::move(on_durable)); !s.ok()) {

@@ -20,13 +20,6 @@ model::Labels SeriesLabelsOf(const model::Labels& grouping) {
   return labels;
 }
 
-bool HasAllLabels(const model::Labels& labels, const model::Labels& wanted) {
-  return std::all_of(wanted.begin(), wanted.end(), [&](const model::Label& w) {
-    const std::string* v = model::FindLabel(labels, w.name);
-    return v != nullptr && *v == w.value;
-  });
-}
-
 }  // namespace
 
 Result<std::optional<std::string>> PresentedKey(const Request& request) {
@@ -82,9 +75,8 @@ Response Api::HandlePushgateway(const Request& request, std::string_view groupin
   if (request.method == "DELETE") {
     model::Labels key = *grouping;
     std::erase_if(key, [](const model::Label& l) { return l.name == model::kWriterLabel; });
-    auto deleted = store_.DeleteMatching(
-        group_name,
-        [&](std::string_view, const model::Labels& labels) { return HasAllLabels(labels, key); });
+    const model::Selector of_key[] = {model::Selector::HavingAll(key)};
+    auto deleted = store_.DeleteMatching(group_name, of_key);
     if (!deleted.ok()) return CountedRejection(*group, deleted.status());
     log::Debug("deleted " + std::to_string(*deleted) + " series of grouping key " +
                model::DescribeSeries("", key) + " in group \"" + group_name + "\"");

@@ -38,6 +38,21 @@ void MergeSeries(model::Family& kept, std::vector<model::Series> series,
   kept.series = std::move(both);
 }
 
+// Whether the family still holds a live series, looking in bounded steps.
+bool HasLiveSeries(const store::Store& store, const std::string& group,
+                   const store::FamilyInfo& family) {
+  constexpr std::size_t kSeriesPerStep = 1024;
+  store::VisitCursor cursor;
+  while (!cursor.done) {
+    if (store.VisitFamilyStep(
+            group, family.name, family.type, [](auto, const auto&) {}, cursor, kSeriesPerStep) >
+        0) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 // One scrape's body, made a piece at a time while the connection sends it. Families are
@@ -47,8 +62,7 @@ void MergeSeries(model::Family& kept, std::vector<model::Series> series,
 // from copies made when the scrape began.
 class ScrapeBody {
  public:
-  ScrapeBody(const store::SeriesStore& store, ApiStats& stats, const Clock& clock,
-             TimePoint started)
+  ScrapeBody(const store::Store& store, ApiStats& stats, const Clock& clock, TimePoint started)
       : store_(store), stats_(stats), clock_(clock), started_(started) {}
   ~ScrapeBody() { CountOnce(); }
   ScrapeBody(const ScrapeBody&) = delete;
@@ -123,14 +137,14 @@ class ScrapeBody {
     stats_.CountScrape(std::chrono::duration<double>(clock_.Now() - started_).count());
   }
 
-  const store::SeriesStore& store_;
+  const store::Store& store_;
   ApiStats& stats_;
   const Clock& clock_;
   const TimePoint started_;
   std::vector<Part> parts_;
   std::size_t at_ = 0;  // the part being written
   bool begun_ = false;  // whether its family has begun
-  store::SeriesStore::VisitCursor cursor_;
+  store::VisitCursor cursor_;
   std::string text_;  // exposition text not yet handed out
   std::optional<expose::ExpositionWriter> writer_;
   std::optional<GzipStream> gzip_;
@@ -242,10 +256,8 @@ Response Api::HandleScrapeAll(const Request& request) {
     entry.own = &family;
     const bool shadows =
         entry.merged.has_value() ||
-        std::any_of(entry.pushed.begin(), entry.pushed.end(), [&](const Source& s) {
-          return store_.VisitFamily(*s.group, family.name, s.info.type, [](auto, const auto&) {}) >
-                 0;
-        });
+        std::any_of(entry.pushed.begin(), entry.pushed.end(),
+                    [&](const Source& s) { return HasLiveSeries(store_, *s.group, s.info); });
     if (shadows && stats_.CountExpositionConflict(family.name, "")) {
       log::Warn("/metrics leaves out pushed family \"" + family.name +
                 "\": the name belongs to the server's own metrics");

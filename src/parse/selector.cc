@@ -2,8 +2,6 @@
 
 #include <cctype>
 
-#include <re2/re2.h>
-
 #include "model/names.h"
 
 namespace accumulator::parse {
@@ -84,46 +82,20 @@ class Cursor {
   std::size_t pos_ = 0;
 };
 
-bool MatchOne(const Selector::Matcher& m, std::string_view value) {
-  switch (m.op) {
-    case Selector::Op::kEqual:
-      return value == m.value;
-    case Selector::Op::kNotEqual:
-      return value != m.value;
-    case Selector::Op::kRegexMatch:
-      return re2::RE2::FullMatch(value, *m.regex);
-    case Selector::Op::kRegexNoMatch:
-      return !re2::RE2::FullMatch(value, *m.regex);
-  }
-  return false;
-}
-
 }  // namespace
 
-bool Selector::Matches(std::string_view family, const model::Labels& labels) const {
-  for (const Matcher& m : matchers_) {
-    std::string_view value;
-    if (m.name == "__name__") {
-      value = family;
-    } else if (const std::string* v = model::FindLabel(labels, m.name)) {
-      value = *v;
-    }
-    if (!MatchOne(m, value)) return false;
-  }
-  return true;
-}
-
-Result<Selector> ParseSelector(std::string_view text) {
+Result<model::Selector> ParseSelector(std::string_view text) {
   constexpr std::size_t kMaxSelectorLength = 4096;
   if (text.size() > kMaxSelectorLength) {
     return Status::InvalidArgument("selector longer than 4096 bytes");
   }
-  Selector selector;
+  using Op = model::Selector::Op;
+  std::vector<model::Selector::Matcher> matchers;
   Cursor cur(text);
   cur.SkipSpaces();
   const std::string_view name = cur.Identifier(/*allow_colon=*/true);
   if (!name.empty()) {
-    selector.matchers_.push_back({"__name__", Selector::Op::kEqual, std::string(name), nullptr});
+    matchers.push_back({"__name__", Op::kEqual, std::string(name)});
   }
   cur.SkipSpaces();
   if (!cur.AtEnd() && cur.Peek() == '{') {
@@ -134,33 +106,22 @@ Result<Selector> ParseSelector(std::string_view text) {
       const std::string_view label = cur.Identifier(/*allow_colon=*/false);
       if (label.empty()) return cur.Error("expected a label name or '}'");
       cur.SkipSpaces();
-      Selector::Op op;
+      Op op;
       if (cur.Consume("=~")) {
-        op = Selector::Op::kRegexMatch;
+        op = Op::kRegexMatch;
       } else if (cur.Consume("!~")) {
-        op = Selector::Op::kRegexNoMatch;
+        op = Op::kRegexNoMatch;
       } else if (cur.Consume("!=")) {
-        op = Selector::Op::kNotEqual;
+        op = Op::kNotEqual;
       } else if (cur.Consume("=")) {
-        op = Selector::Op::kEqual;
+        op = Op::kEqual;
       } else {
         return cur.Error("expected =, !=, =~ or !~ after label \"" + std::string(label) + "\"");
       }
       cur.SkipSpaces();
       auto value = cur.QuotedString();
       if (!value.ok()) return value.status();
-      Selector::Matcher m{std::string(label), op, *value, nullptr};
-      if (op == Selector::Op::kRegexMatch || op == Selector::Op::kRegexNoMatch) {
-        re2::RE2::Options options;
-        options.set_log_errors(false);
-        auto regex = std::make_shared<const re2::RE2>(*value, options);
-        if (!regex->ok()) {
-          return Status::InvalidArgument("invalid regular expression \"" + *value +
-                                         "\": " + regex->error());
-        }
-        m.regex = std::move(regex);
-      }
-      selector.matchers_.push_back(std::move(m));
+      matchers.push_back({std::string(label), op, std::move(*value)});
       cur.SkipSpaces();
       if (cur.Consume(",")) continue;
       if (cur.Consume("}")) break;
@@ -169,15 +130,13 @@ Result<Selector> ParseSelector(std::string_view text) {
   }
   cur.SkipSpaces();
   if (!cur.AtEnd()) return cur.Error("unexpected text after the selector");
-  bool selective = false;
-  for (const auto& m : selector.matchers_) {
-    if (!MatchOne(m, "")) selective = true;
-  }
-  if (!selective) {
+  auto selector = model::Selector::Make(std::move(matchers));
+  if (!selector.ok()) return selector.status();
+  if (!selector->HasMatcherRejectingEmpty()) {
     return Status::InvalidArgument(
         "selector must contain at least one matcher that does not match the empty string");
   }
-  return selector;
+  return std::move(*selector);
 }
 
 }  // namespace accumulator::parse

@@ -58,7 +58,7 @@ model::Family Counter(std::string name, std::string help, double value) {
 
 }  // namespace
 
-Persistence::Persistence(PersistenceOptions options, store::SeriesStore& store, const Clock& clock)
+Persistence::Persistence(PersistenceOptions options, store::Recoverable& store, const Clock& clock)
     : options_(std::move(options)), store_(store), clock_(clock) {}
 
 Persistence::~Persistence() {
@@ -67,7 +67,7 @@ Persistence::~Persistence() {
 }
 
 Result<std::unique_ptr<Persistence>> Persistence::Open(PersistenceOptions options,
-                                                       store::SeriesStore& store,
+                                                       store::Recoverable& store,
                                                        const Clock& clock) {
   if (Status s = EnsureDirectory(options.dir); !s.ok()) return s;
   std::unique_ptr<Persistence> p(new Persistence(std::move(options), store, clock));

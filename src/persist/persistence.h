@@ -13,7 +13,7 @@
 #include "model/metric.h"
 #include "persist/wal.h"
 #include "store/journal.h"
-#include "store/series_store.h"
+#include "store/store.h"
 
 namespace accumulator::persist {
 
@@ -51,7 +51,7 @@ class Persistence final : public store::Journal {
   // appending. `store` and `clock` must outlive the Persistence; call
   // store.SetJournal(this) afterwards to record changes.
   static Result<std::unique_ptr<Persistence>> Open(PersistenceOptions options,
-                                                   store::SeriesStore& store, const Clock& clock);
+                                                   store::Recoverable& store, const Clock& clock);
   ~Persistence() override;
 
   const RecoveryReport& recovery() const { return recovery_; }
@@ -75,11 +75,11 @@ class Persistence final : public store::Journal {
   std::vector<model::Family> SelfMetrics() const;
 
  private:
-  Persistence(PersistenceOptions options, store::SeriesStore& store, const Clock& clock);
+  Persistence(PersistenceOptions options, store::Recoverable& store, const Clock& clock);
   Status Recover();
 
   const PersistenceOptions options_;
-  store::SeriesStore& store_;
+  store::Recoverable& store_;
   const Clock& clock_;
   int lock_fd_ = -1;
   std::unique_ptr<WriteAheadLog> wal_;

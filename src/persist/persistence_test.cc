@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "persist/files.h"
+#include "store/series_store.h"
 #include "support/builders.h"
 
 namespace accumulator::persist {
@@ -53,10 +54,10 @@ model::Push Counter(std::string name, double v, model::Labels labels = {}) {
       {t::Family(std::move(name), MetricType::kCounter, {t::Scalar(std::move(labels), v)})});
 }
 
-// A server's worth of state: a store, its idempotency cache and its persistence.
+// A server's worth of state: a store (with its idempotency answers) and its persistence.
 struct Instance {
   Instance(const std::string& dir, const Clock& clock, PersistenceOptions options = {})
-      : idempotency(clock, 1000), store(clock, &idempotency) {
+      : store(clock, 1000) {
     options.dir = dir;
     options.server_version = "test";
     auto opened = Persistence::Open(options, store, clock);
@@ -69,7 +70,6 @@ struct Instance {
   }
   ~Instance() { store.SetJournal(nullptr); }
 
-  store::IdempotencyCache idempotency;
   store::SeriesStore store;
   std::unique_ptr<Persistence> persistence;
   Status status;
@@ -94,8 +94,9 @@ class PersistenceTest : public ::testing::Test {
     cumulative.families[0].series[0].value = model::ScalarValue{15};
     ASSERT_TRUE(in.store.Apply("g", cumulative).ok());
     const TimePoint expires = clock_.Now() + std::chrono::minutes(10);
-    ASSERT_TRUE(in.idempotency.Begin("g", "retry-1", std::chrono::minutes(10)).state ==
-                store::IdempotencyCache::State::kNew);
+    ASSERT_TRUE(
+        in.store.ClaimIdempotencyKey("g", "retry-1", std::chrono::minutes(10), nullptr).state ==
+        store::IdempotencyCache::State::kNew);
     ASSERT_TRUE(
         in.store
             .Apply("g", Counter("k_total", 1),
@@ -105,9 +106,8 @@ class PersistenceTest : public ::testing::Test {
     ASSERT_TRUE(in.store.Apply("h", Counter("gone_total", 1)).ok());
     ASSERT_TRUE(in.store.Reset("h").ok());
     ASSERT_TRUE(in.store.Apply("h", Counter("kept_total", 3)).ok());
-    auto deleted = in.store.DeleteMatching("g", [](std::string_view, const model::Labels& l) {
-      return l == model::Labels{{"x", "2"}};
-    });
+    const model::Selector x2[] = {model::Selector::HavingAll({{"x", "2"}})};
+    auto deleted = in.store.DeleteMatching("g", x2);
     ASSERT_TRUE(deleted.ok());
     ASSERT_EQ(*deleted, 1u);
   }
@@ -140,7 +140,8 @@ TEST_F(PersistenceTest, LogAloneReproducesTheStoreExactly) {
   EXPECT_EQ(second.persistence->recovery().records, 10u);  // 8 pushes, a reset, a delete
   EXPECT_TRUE(second.persistence->recovery().problems.empty());
   // The retried push is recognised after the restart; the writer's state survived.
-  const auto retried = second.idempotency.Begin("g", "retry-1", std::chrono::minutes(10));
+  const auto retried =
+      second.store.ClaimIdempotencyKey("g", "retry-1", std::chrono::minutes(10), nullptr);
   EXPECT_EQ(retried.state, store::IdempotencyCache::State::kDone);
   EXPECT_EQ(retried.answer.status, 201);
   EXPECT_EQ(retried.answer.content_type, "application/json");

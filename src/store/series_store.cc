@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bitset>
 #include <functional>
+#include <future>
 #include <iterator>
 #include <limits>
 
@@ -10,8 +11,8 @@
 
 namespace accumulator::store {
 
-SeriesStore::SeriesStore(const Clock& clock, IdempotencyCache* idempotency)
-    : clock_(clock), idempotency_(idempotency) {}
+SeriesStore::SeriesStore(const Clock& clock, std::size_t idempotency_keys)
+    : clock_(clock), idempotency_(clock, idempotency_keys) {}
 SeriesStore::~SeriesStore() = default;
 
 void SeriesStore::SetJournal(Journal* journal) { journal_ = journal; }
@@ -119,8 +120,6 @@ std::shared_ptr<SeriesStore::Group> SeriesStore::FindOrAddGroup(std::string_view
   return group;
 }
 
-bool SeriesStore::HasGroup(std::string_view group) const { return FindGroup(group) != nullptr; }
-
 std::shared_ptr<SeriesStore::Group> SeriesStore::FindGroup(std::string_view name) const {
   ReaderLock lock(groups_mu_);
   auto it = groups_.find(name);
@@ -194,11 +193,24 @@ void SeriesStore::MergeInto(model::MetricType type, StoredSeries& target,
 
 Status SeriesStore::Apply(std::string_view group_name, const model::Push& push,
                           const PushTag& tag) {
-  std::shared_ptr<Group> group = FindGroup(group_name);
-  if (!group) return Status::NotFound("unknown metric group \"" + std::string(group_name) + "\"");
-  auto ticket = ApplyAt(*group, push, tag, TimePoint{}, Mode::kLive);
-  if (!ticket.ok()) return ticket.status();
-  return WaitDurable(*ticket);
+  std::promise<Status> durable;
+  if (Status s = ApplyThen(group_name, push, tag, [&durable](Status d) { durable.set_value(d); });
+      !s.ok()) {
+    return s;
+  }
+  return durable.get_future().get();
+}
+
+IdempotencyCache::Claim SeriesStore::ClaimIdempotencyKey(std::string_view group,
+                                                         std::string_view key,
+                                                         std::chrono::seconds window,
+                                                         IdempotencyCache::Waiter when_durable) {
+  return idempotency_.Begin(group, key, window, std::move(when_durable));
+}
+
+void SeriesStore::RememberRefusal(std::string_view group, std::string_view key,
+                                  RememberedAnswer answer) {
+  idempotency_.Finish(group, key, std::move(answer));
 }
 
 Status SeriesStore::ApplyThen(std::string_view group_name, const model::Push& push,
@@ -207,13 +219,29 @@ Status SeriesStore::ApplyThen(std::string_view group_name, const model::Push& pu
   if (!group) return Status::NotFound("unknown metric group \"" + std::string(group_name) + "\"");
   auto ticket = ApplyAt(*group, push, tag, TimePoint{}, Mode::kLive);
   if (!ticket.ok()) return ticket.status();
+  // Retries of a tagged push wait in the idempotency cache until it is durable.
+  auto report = [this, group = group->name, key = std::string(tag.idempotency_key),
+                 durable = std::move(durable)](const Status& s) {
+    if (!key.empty()) {
+      if (s.ok()) {
+        idempotency_.Durable(group, key, nullptr);
+      } else {
+        const RememberedAnswer failure{503, "text/plain; charset=utf-8",
+                                       "the first push with this Idempotency-Key was applied "
+                                       "but could not be made durable: " +
+                                           s.message() + "\n"};
+        idempotency_.Durable(group, key, &failure);
+      }
+    }
+    durable(s);
+  };
   Journal* journal = journal_.load();
   if (*ticket == 0 || journal == nullptr) {
-    durable(Status::Ok());
+    report(Status::Ok());
     return Status::Ok();
   }
-  journal->WhenDurable(*ticket, [durable = std::move(durable)](const Status& s) {
-    durable(s.ok() ? s : NotDurable(s));
+  journal->WhenDurable(*ticket, [report = std::move(report)](const Status& s) {
+    report(s.ok() ? s : NotDurable(s));
   });
   return Status::Ok();
 }
@@ -373,11 +401,11 @@ Result<Journal::Ticket> SeriesStore::ApplyLocked(Group& group, const model::Push
     }
     ticket = *recorded;
   }
-  if (idempotency_ != nullptr && !tag.idempotency_key.empty()) {
+  if (!tag.idempotency_key.empty()) {
     if (mode == Mode::kLive) {
-      idempotency_->Applied(group.name, tag.idempotency_key, tag.answer);
+      idempotency_.Applied(group.name, tag.idempotency_key, tag.answer);
     } else {
-      idempotency_->Remember(group.name, tag.idempotency_key, tag.answer, tag.expires);
+      idempotency_.Remember(group.name, tag.idempotency_key, tag.answer, tag.expires);
     }
   }
   // Nothing below can fail.
@@ -551,6 +579,17 @@ Status SeriesStore::Reset(std::string_view group_name) {
   return WaitDurable(ticket);
 }
 
+Status SeriesStore::ScheduledReset(std::string_view group_name, TimePoint due) {
+  std::shared_ptr<Group> group = FindGroup(group_name);
+  if (!group) return Status::NotFound("unknown metric group \"" + std::string(group_name) + "\"");
+  const TimePoint::rep tick = due.time_since_epoch().count();
+  TimePoint::rep done = group->last_scheduled_reset.load();
+  do {
+    if (tick <= done) return Status::Ok();  // this time's reset happened already
+  } while (!group->last_scheduled_reset.compare_exchange_weak(done, tick));
+  return Reset(group_name);
+}
+
 void SeriesStore::ClearLocked(Group& group) {
   std::size_t removed = 0;
   for (Shard& shard : group.shards) {
@@ -571,7 +610,7 @@ void SeriesStore::ReplayReset(std::string_view group_name) {
 }
 
 Result<std::size_t> SeriesStore::DeleteMatching(std::string_view group_name,
-                                                const SeriesPredicate& matches) {
+                                                std::span<const model::Selector> any_of) {
   std::shared_ptr<Group> group = FindGroup(group_name);
   if (!group) return Status::NotFound("unknown metric group \"" + std::string(group_name) + "\"");
   LockAll(*group);
@@ -580,7 +619,10 @@ Result<std::size_t> SeriesStore::DeleteMatching(std::string_view group_name,
     for (const auto& [family, stored] : shard.families) {
       for (const auto& [packed, series] : stored.series) {
         model::Labels labels = packed.Unpack();
-        if (matches(family, labels)) doomed.push_back({family, std::move(labels)});
+        const bool matches =
+            std::any_of(any_of.begin(), any_of.end(),
+                        [&](const model::Selector& s) { return s.Matches(family, labels); });
+        if (matches) doomed.push_back({family, std::move(labels)});
       }
     }
   }
@@ -712,7 +754,7 @@ StoreImage SeriesStore::Checkpoint(const std::function<void()>& at_cut) {
   }
   // Under the same locks: a tagged push remembers its key while it is applied, so
   // the keys saved are exactly those of the changes before the cut.
-  if (idempotency_ != nullptr) image.idempotency = idempotency_->Export();
+  image.idempotency = idempotency_.Export();
   for (const auto& [name, group] : groups_) UnlockAll(*group);
   return image;
 }
@@ -752,10 +794,10 @@ void SeriesStore::Restore(const StoreImage& image) {
     group->series_count = count;
     groups_.emplace(in.name, std::move(group));
   }
-  if (idempotency_ != nullptr) {
-    idempotency_->Clear();
+  {
+    idempotency_.Clear();
     for (const IdempotencyImage& entry : image.idempotency) {
-      idempotency_->Remember(entry.group, entry.key, entry.answer, entry.expires);
+      idempotency_.Remember(entry.group, entry.key, entry.answer, entry.expires);
     }
   }
 }

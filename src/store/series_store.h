@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -25,61 +26,9 @@
 #include "store/idempotency.h"
 #include "store/journal.h"
 #include "store/merge.h"
+#include "store/store.h"
 
 namespace accumulator::store {
-
-// What the store needs to know of a metric group (from config).
-struct GroupSettings {
-  std::string name;
-  std::size_t max_series = 10'000;
-  std::chrono::seconds ttl{3600};  // 0: series never expire
-};
-
-// A copy of everything the store holds, as persistence writes it to a snapshot and
-// reads it back (persist/). Times are absolute, so TTL clocks survive a restart.
-struct WriterImage {
-  std::string writer;
-  model::Value last;
-  TimePoint last_push{};
-};
-struct SeriesImage {
-  model::Labels labels;
-  StoredValue value;
-  TimePoint last_push{};
-  std::vector<WriterImage> writers;
-};
-struct FamilyImage {
-  std::string name;
-  model::MetricType type = model::MetricType::kUntyped;
-  std::string help;
-  std::vector<SeriesImage> series;
-};
-struct GroupImage {
-  std::string name;
-  std::chrono::seconds ttl{0};
-  TimePoint last_push{};
-  std::uint64_t expired_series = 0;
-  std::uint64_t resets = 0;
-  std::vector<FamilyImage> families;
-};
-struct StoreImage {
-  std::vector<GroupImage> groups;
-  std::vector<IdempotencyImage> idempotency;
-};
-
-// A family as the store lists it for exposition.
-struct FamilyInfo {
-  std::string name;
-  model::MetricType type = model::MetricType::kUntyped;
-  std::string help;
-};
-
-struct GroupStats {
-  std::size_t series = 0;  // series plus cumulative writer states
-  TimePoint last_push{};   // epoch if never pushed
-  std::uint64_t expired_series = 0;
-  std::uint64_t resets = 0;
-};
 
 // Keeps every live series of every group and applies the merge rules of SPEC §2.
 // Thread-safe. Each group is split into shards by family name, each with its own lock:
@@ -88,97 +37,54 @@ struct GroupStats {
 // keeps it atomic. Scrapes visit one family at a time, under its shard's lock.
 // A series costs one map node plus one block of packed labels (PackedLabels); the value
 // of a counter or gauge is kept inline, histograms and summaries on the heap.
-class SeriesStore {
+class SeriesStore final : public Store, public Recoverable {
  public:
-  // `clock` must outlive the store; so must `idempotency` (may be null), which learns
-  // the answer of a tagged push at the moment the push is applied.
-  explicit SeriesStore(const Clock& clock, IdempotencyCache* idempotency = nullptr);
-  ~SeriesStore();
+  // Enough answers for a busy group's window; past it the oldest are forgotten early.
+  static constexpr std::size_t kDefaultIdempotencyKeys = 1'000'000;
 
-  // From now on every change is recorded in `journal` (may be null; must outlive the
-  // store) before it is applied, and a push returns only once it is durable.
-  void SetJournal(Journal* journal);
+  // `clock` must outlive the store.
+  explicit SeriesStore(const Clock& clock, std::size_t idempotency_keys = kDefaultIdempotencyKeys);
+  ~SeriesStore() override;
 
-  // Creates new groups, updates limits of existing ones (keeping their series), and
-  // drops groups that are no longer listed (recorded in the journal).
-  void Configure(const std::vector<GroupSettings>& groups);
-  bool HasGroup(std::string_view group) const;
-
-  // Applies the whole push or none of it. Series whose metadata names a writer
-  // (_metrics_accumulator_writer) are cumulative: see merge.h CumulativeIncrease.
-  // A tag with an idempotency key is remembered with the push (see PushTag).
-  // kNotFound: unknown group. kInvalidArgument:
-  // a value breaks a merge rule. kConflict: a type or bucket layout disagrees with the
-  // stored data. kResourceExhausted: new series would exceed the group's max_series.
-  // kUnavailable: the journal could not record it (nothing applied), or could not make
-  // it durable (applied, but not acknowledged as durable).
-  Status Apply(std::string_view group, const model::Push& push,
-               const PushTag& tag = {}) MA_NO_THREAD_SAFETY_ANALYSIS;
-  // Apply that returns as soon as the push is applied. Only then (an Ok return) is
-  // `durable` called, exactly once, with what Apply would have returned for durability
-  // (kUnavailable if the journal cannot make it durable): at once when that is known,
-  // else later from the journal's thread (Journal::WhenDurable).
-  using DurableCallback = std::function<void(Status)>;
+  // Store.
+  void Configure(const std::vector<GroupSettings>& groups) override;
+  IdempotencyCache::Claim ClaimIdempotencyKey(std::string_view group, std::string_view key,
+                                              std::chrono::seconds window,
+                                              IdempotencyCache::Waiter when_durable) override;
+  void RememberRefusal(std::string_view group, std::string_view key,
+                       RememberedAnswer answer) override;
   Status ApplyThen(std::string_view group, const model::Push& push, const PushTag& tag,
-                   DurableCallback durable) MA_NO_THREAD_SAFETY_ANALYSIS;
-
-  // The group's live series, families sorted by name and series by labels.
-  Result<std::vector<model::Family>> Snapshot(std::string_view group) const;
-
-  // Exposition without copies. Families lists the group's families sorted by name (a
-  // family may turn out to hold only expired series). VisitFamily calls `visit` for each
-  // live series of `family`, in label order, with the family's shard locked (so `visit`
-  // must not call the store), if the family still has `type`; returns how many it visited.
-  // SnapshotFamily copies the live series VisitFamily would visit (nullopt if none).
-  Result<std::vector<FamilyInfo>> Families(std::string_view group) const;
-  using SeriesVisitor =
-      std::function<void(std::span<const model::LabelRef> labels, const model::Value& value)>;
-  std::size_t VisitFamily(std::string_view group, std::string_view family, model::MetricType type,
-                          const SeriesVisitor& visit) const;
-  // Where a visit in steps left off: after the series `after` (none yet: from the start).
-  struct VisitCursor {
-    std::optional<model::PackedLabels> after;
-    bool done = false;  // the family has no more series (or is gone, or changed type)
-  };
-  // VisitFamily in steps, so that a long family never holds its shard's lock for long:
-  // looks at up to `max_series` series after `cursor` (expired ones count too) and moves
-  // the cursor past them. A change between steps shows only in the steps after it.
+                   DurableCallback durable) override MA_NO_THREAD_SAFETY_ANALYSIS;
+  Result<std::vector<FamilyInfo>> Families(std::string_view group) const override;
   std::size_t VisitFamilyStep(std::string_view group, std::string_view family,
                               model::MetricType type, const SeriesVisitor& visit,
-                              VisitCursor& cursor, std::size_t max_series) const;
+                              VisitCursor& cursor, std::size_t max_series) const override;
   std::optional<model::Family> SnapshotFamily(std::string_view group,
-                                              const FamilyInfo& family) const;
-
-  // Removes every series of the group (cron or API reset).
-  Status Reset(std::string_view group) MA_NO_THREAD_SAFETY_ANALYSIS;
-
-  // Removes every series of the group for which `matches(family, labels)` is true and
-  // returns how many went.
-  using SeriesPredicate = std::function<bool(std::string_view family, const model::Labels&)>;
+                                              const FamilyInfo& family) const override;
+  Result<std::vector<model::Family>> Snapshot(std::string_view group) const override;
+  Result<GroupStats> Stats(std::string_view group) const override;
   Result<std::size_t> DeleteMatching(std::string_view group,
-                                     const SeriesPredicate& matches) MA_NO_THREAD_SAFETY_ANALYSIS;
+                                     std::span<const model::Selector> any_of) override
+      MA_NO_THREAD_SAFETY_ANALYSIS;
+  Status Reset(std::string_view group) override MA_NO_THREAD_SAFETY_ANALYSIS;
+  Status ScheduledReset(std::string_view group, TimePoint due) override;
+  std::size_t ExpireIdle() override;
 
-  // Drops series idle for longer than their group's TTL. Locks one shard at a time.
-  // Returns how many were dropped.
-  std::size_t ExpireIdle();
+  // ApplyThen that waits until the push is durable and returns what `durable` would get.
+  Status Apply(std::string_view group, const model::Push& push, const PushTag& tag = {});
+  // VisitFamilyStep over the whole family at once; returns how many series it visited.
+  std::size_t VisitFamily(std::string_view group, std::string_view family, model::MetricType type,
+                          const SeriesVisitor& visit) const;
 
-  Result<GroupStats> Stats(std::string_view group) const;
-
-  // Persistence. Checkpoint stops every change for as long as it copies the store: it
-  // holds every lock, calls `at_cut` (which starts a new log segment, so the copy holds
-  // exactly the changes recorded before it), and returns the copy.
-  StoreImage Checkpoint(const std::function<void()>& at_cut) MA_NO_THREAD_SAFETY_ANALYSIS;
-  // Recovery, before serving: replaces everything with `image`. Groups keep the TTL
-  // of the image until Configure.
-  void Restore(const StoreImage& image);
-  // Recovery: re-applies a recorded change as it was applied then: at its time, with
-  // its group's TTL of then, and without the series limit (it was accepted once).
-  // Creates the group if needed. Not recorded in the journal.
+  // Recoverable.
+  void SetJournal(Journal* journal) override;
+  StoreImage Checkpoint(const std::function<void()>& at_cut) override MA_NO_THREAD_SAFETY_ANALYSIS;
+  void Restore(const StoreImage& image) override;
   Status Replay(std::string_view group, std::chrono::seconds ttl, TimePoint at,
-                const model::Push& push, const PushTag& tag) MA_NO_THREAD_SAFETY_ANALYSIS;
-  void ReplayReset(std::string_view group);
-  void ReplayDelete(std::string_view group, const std::vector<SeriesRef>& series);
-  void ReplayDrop(std::string_view group);
+                const model::Push& push, const PushTag& tag) override MA_NO_THREAD_SAFETY_ANALYSIS;
+  void ReplayReset(std::string_view group) override;
+  void ReplayDelete(std::string_view group, const std::vector<SeriesRef>& series) override;
+  void ReplayDrop(std::string_view group) override;
 
  private:
   // A cumulative writer's last push of a series, to turn its running totals into
@@ -258,6 +164,8 @@ class SeriesStore {
     std::atomic<std::uint64_t> expired{0};
     std::atomic<std::uint64_t> resets{0};
     std::atomic<bool> dropped{false};  // removed by a reload; changes are refused
+    // The latest restartCronExpression time this group was reset for.
+    std::atomic<TimePoint::rep> last_scheduled_reset{std::numeric_limits<TimePoint::rep>::min()};
     std::array<Shard, kShards> shards;
   };
 
@@ -285,7 +193,7 @@ class SeriesStore {
                           const std::vector<SeriesRef>& series) MA_NO_THREAD_SAFETY_ANALYSIS;
 
   const Clock& clock_;
-  IdempotencyCache* const idempotency_;
+  IdempotencyCache idempotency_;
   std::atomic<Journal*> journal_{nullptr};
   mutable Mutex groups_mu_;
   std::map<std::string, std::shared_ptr<Group>, std::less<>> groups_ MA_GUARDED_BY(groups_mu_);

@@ -166,14 +166,31 @@ TEST_F(SeriesStoreTest, ResetEmptiesOnlyThatGroup) {
   EXPECT_EQ(store_.Stats("g")->resets, 1u);
 }
 
+TEST_F(SeriesStoreTest, ScheduledResetHappensOncePerScheduledTime) {
+  const TimePoint midnight = clock_.Now() + std::chrono::hours(1);
+  ASSERT_TRUE(store_.Apply("g", Counter(5)).ok());
+  ASSERT_TRUE(store_.ScheduledReset("g", midnight).ok());
+  ASSERT_TRUE(store_.Apply("g", Counter(2)).ok());
+  // A second scheduler (another replica's) asking for the same time changes nothing,
+  // nor does one that is late with an earlier time.
+  ASSERT_TRUE(store_.ScheduledReset("g", midnight).ok());
+  ASSERT_TRUE(store_.ScheduledReset("g", midnight - std::chrono::hours(24)).ok());
+  EXPECT_EQ(Value("c_total"), 2);
+  EXPECT_EQ(store_.Stats("g")->resets, 1u);
+  ASSERT_TRUE(store_.ScheduledReset("g", midnight + std::chrono::hours(24)).ok());
+  EXPECT_TRUE(store_.Snapshot("g")->empty());
+  EXPECT_EQ(store_.Stats("g")->resets, 2u);
+  EXPECT_EQ(store_.ScheduledReset("nope", midnight).code(), StatusCode::kNotFound);
+}
+
 TEST_F(SeriesStoreTest, ConfigureKeepsSeriesOfRemainingGroupsAndDropsOthers) {
   ASSERT_TRUE(store_.Apply("g", Counter(5)).ok());
   ASSERT_TRUE(store_.Apply("other", Counter(5)).ok());
   store_.Configure({GroupSettings{"g", 10, std::chrono::seconds(60)},
                     GroupSettings{"new", 10, std::chrono::seconds(60)}});
   EXPECT_EQ(Value("c_total"), 5);
-  EXPECT_FALSE(store_.HasGroup("other"));
-  EXPECT_TRUE(store_.HasGroup("new"));
+  EXPECT_EQ(store_.Stats("other").status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(store_.Stats("new").ok());
 }
 
 TEST_F(SeriesStoreTest, SnapshotIsSortedAndDeterministic) {
@@ -305,7 +322,7 @@ TEST_F(SeriesStoreTest, VisitInStepsResumesAfterTheLastSeriesLookedAt) {
   const auto visit = [&](std::span<const model::LabelRef> labels, const model::Value&) {
     seen += std::string(labels[0].value);
   };
-  SeriesStore::VisitCursor cursor;
+  VisitCursor cursor;
   EXPECT_EQ(store_.VisitFamilyStep("g", "m", MetricType::kGauge, visit, cursor, 2), 1u);
   EXPECT_EQ(seen, "a");
   EXPECT_FALSE(cursor.done);
@@ -313,8 +330,8 @@ TEST_F(SeriesStoreTest, VisitInStepsResumesAfterTheLastSeriesLookedAt) {
   EXPECT_EQ(seen, "acd");
   // Changes between steps: the series the cursor stands on goes, one before it and
   // one after it arrive. Only the one after it is seen.
-  const auto erased = store_.DeleteMatching(
-      "g", [](std::string_view, const model::Labels& l) { return l[0].value == "d"; });
+  const model::Selector d[] = {model::Selector::HavingAll({{"x", "d"}})};
+  const auto erased = store_.DeleteMatching("g", d);
   ASSERT_TRUE(erased.ok());
   EXPECT_EQ(*erased, 1u);
   ASSERT_TRUE(store_
@@ -333,7 +350,7 @@ TEST_F(SeriesStoreTest, VisitInStepsResumesAfterTheLastSeriesLookedAt) {
   EXPECT_EQ(store_.VisitFamilyStep("g", "m", MetricType::kGauge, visit, cursor, 2), 0u);
 
   // A family that changes type (or goes) between steps ends the visit.
-  SeriesStore::VisitCursor retyped;
+  VisitCursor retyped;
   EXPECT_EQ(store_.VisitFamilyStep("g", "m", MetricType::kGauge, visit, retyped, 1), 1u);
   ASSERT_TRUE(store_.Reset("g").ok());
   ASSERT_TRUE(
@@ -347,10 +364,9 @@ TEST_F(SeriesStoreTest, VisitInStepsResumesAfterTheLastSeriesLookedAt) {
 TEST_F(SeriesStoreTest, DeleteMatchingRemovesOnlyMatchingSeries) {
   ASSERT_TRUE(store_.Apply("g", Counter(1, {{"job", "a"}})).ok());
   ASSERT_TRUE(store_.Apply("g", Counter(1, {{"job", "b"}})).ok());
-  auto deleted = store_.DeleteMatching("g", [](std::string_view, const model::Labels& l) {
-    const std::string* job = model::FindLabel(l, "job");
-    return job != nullptr && *job == "a";
-  });
+  auto of_job_a = model::Selector::Make({{"job", model::Selector::Op::kEqual, "a"}});
+  ASSERT_TRUE(of_job_a.ok());
+  auto deleted = store_.DeleteMatching("g", {&*of_job_a, 1});
   ASSERT_TRUE(deleted.ok());
   EXPECT_EQ(*deleted, 1u);
   EXPECT_EQ(SeriesCount(), 1u);
@@ -488,7 +504,9 @@ TEST_F(SeriesStoreTest, EveryChangeIsJournaledAndWaitedFor) {
   RecordingJournal journal;
   store_.SetJournal(&journal);
   ASSERT_TRUE(store_.Apply("g", Counter(1)).ok());
-  ASSERT_TRUE(store_.DeleteMatching("g", [](auto, const auto&) { return true; }).ok());
+  auto everything = model::Selector::Make({{"__name__", model::Selector::Op::kRegexMatch, ".*"}});
+  ASSERT_TRUE(everything.ok());
+  ASSERT_TRUE(store_.DeleteMatching("g", {&*everything, 1}).ok());
   ASSERT_TRUE(store_.Reset("g").ok());
   store_.Configure({GroupSettings{"g", 5, std::chrono::seconds(60)}});
   EXPECT_EQ(journal.records,
