@@ -2,6 +2,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <ctime>
+#include <string>
 
 namespace accumulator {
 
@@ -37,6 +39,16 @@ class FakeClock final : public Clock {
 
 inline double ToUnixSeconds(TimePoint t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+// `t` in UTC by a strftime format, e.g. "%Y-%m-%dT%H:%M:%SZ" for RFC 3339.
+inline std::string FormatUtc(TimePoint t, const char* format) {
+  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  const std::size_t n = std::strftime(buf, sizeof buf, format, &tm);
+  return std::string(buf, n);
 }
 
 }  // namespace accumulator

@@ -1,21 +1,16 @@
-// Service discovery, configuration view and the status page (SPEC §3.1).
+#include "http/admin_handler.h"
 
-#include <ctime>
-
-#include "http/api.h"
+#include "common/log.h"
+#include "http/auth.h"
 #include "http/json.h"
+#include "http/status_to_http.h"
 
 namespace accumulator::http {
 namespace {
 
 std::string FormatTime(TimePoint t) {
   if (t.time_since_epoch().count() == 0) return "never";
-  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
-  return buf;
+  return FormatUtc(t, "%Y-%m-%d %H:%M:%S UTC");
 }
 
 std::string FormatTtl(std::chrono::seconds ttl) {
@@ -28,7 +23,7 @@ std::string FormatTtl(std::chrono::seconds ttl) {
 
 }  // namespace
 
-Response Api::HandleServiceDiscovery() {
+Response AdminHandler::ServiceDiscovery() const {
   const auto config = config_.Get();
   std::string body = "[";
   bool first = true;
@@ -53,7 +48,7 @@ Response Api::HandleServiceDiscovery() {
   return Response::Json(200, std::move(body));
 }
 
-Response Api::HandleCurrentConfiguration() {
+Response AdminHandler::CurrentConfiguration() const {
   const auto config = config_.Get();
   std::string body = "{\"configuration\":";
   AppendJsonString(config->RedactedText(), body);
@@ -63,7 +58,7 @@ Response Api::HandleCurrentConfiguration() {
   return Response::Json(200, std::move(body));
 }
 
-Response Api::HandleStatusPage() {
+Response AdminHandler::StatusPage() const {
   const auto config = config_.Get();
   std::string html =
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -109,6 +104,38 @@ Response Api::HandleStatusPage() {
   r.content_type = "text/html; charset=utf-8";
   r.body = std::move(html);
   return r;
+}
+
+Status AdminHandler::ReloadNow() {
+  Status status = reload_();
+  stats_.CountReload(status.ok());
+  if (status.ok()) {
+    log::Info("configuration reloaded");
+  } else {
+    log::Error("configuration reload refused, the previous one stays in force: " +
+               status.message());
+  }
+  return status;
+}
+
+Response AdminHandler::Reset(const Request& request, std::string_view group) {
+  const auto config = config_.Get();
+  if (Status s = CheckAdminKey(request, *config); !s.ok()) {
+    return Response::Text(HttpStatusOf(s), s.message());
+  }
+  Status s = store_.Reset(group);
+  if (!s.ok()) return Response::Text(HttpStatusOf(s), s.message());
+  log::Info("metric group \"" + std::string(group) + "\" reset through the API");
+  return Response::ExactText(200, "Metrics reset for " + std::string(group));
+}
+
+Response AdminHandler::Reload(const Request& request) {
+  if (Status s = CheckAdminKey(request, *config_.Get()); !s.ok()) {
+    return Response::Text(HttpStatusOf(s), s.message());
+  }
+  Status s = ReloadNow();
+  if (!s.ok()) return Response::Text(417, s.message());
+  return Response::ExactText(200, "configurations has been reloaded");
 }
 
 }  // namespace accumulator::http

@@ -424,13 +424,6 @@ TEST_F(ApiTest, WriterHeaderMakesCountersCumulative) {
             400);
 }
 
-TEST(KeysEqualTest, ComparesWholeKeys) {
-  EXPECT_TRUE(KeysEqual("abc", "abc"));
-  EXPECT_FALSE(KeysEqual("abc", "abd"));
-  EXPECT_FALSE(KeysEqual("abc", "abcd"));
-  EXPECT_FALSE(KeysEqual("", "a"));
-}
-
 TEST_F(ApiTest, ReadKeyGuardsTheGroupsScrapesAndItsPartOfMetrics) {
   ASSERT_EQ(Push("private", "private_gauge 7\n", "unused").status, 201);  // key-less pushes
   ASSERT_EQ(Push("second", "open_gauge 1\n", "unused").status, 201);

@@ -1,16 +1,15 @@
-// /api/v1/*: the seed's JSON push, the Pushgateway's JSON views, delete by matcher.
+#include "http/api_v1_handler.h"
 
 #include <algorithm>
-#include <ctime>
 #include <map>
 
 #include "common/log.h"
-#include "http/api.h"
+#include "http/auth.h"
 #include "http/json.h"
+#include "http/json_push_handler.h"
 #include "http/status_to_http.h"
 #include "model/number.h"
 #include "parse/grouping_key.h"
-#include "parse/json_push.h"
 #include "parse/selector.h"
 
 namespace accumulator::http {
@@ -36,21 +35,7 @@ std::optional<std::vector<std::pair<std::string, std::string>>> ParseQuery(std::
   return out;
 }
 
-Response JsonMessage(int status, std::string_view message) {
-  std::string body = "{\"message\":";
-  AppendJsonString(message, body);
-  body += "}";
-  return Response::Json(status, std::move(body));
-}
-
-std::string Rfc3339(TimePoint t) {
-  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string Rfc3339(TimePoint t) { return FormatUtc(t, "%Y-%m-%dT%H:%M:%SZ"); }
 
 void AppendLabelsObject(const model::Labels& labels, std::string& out) {
   out += '{';
@@ -120,27 +105,7 @@ void AppendPgwMetric(const model::Series& series, std::string& out) {
 
 }  // namespace
 
-Response Api::HandleJsonPush(const Request& request) {
-  const auto config = config_.Get();
-  auto group = SelectGroupByKey(request, *config);
-  if (!group.ok()) return CountedRejection(nullptr, group.status(), /*as_json=*/true);
-  const Response success = JsonMessage(200, "success");
-  return Idempotent(request, **group, *config, success, [&](const store::PushTag& tag) {
-    auto body = DecodedBody(request);
-    if (!body.ok()) return CountedRejection(*group, body.status(), true);
-    parse::JsonRecordOptions options;
-    options.hostname_label = config->json_hostname_label;
-    options.pid_label = config->json_pid_label;
-    auto push = parse::ParseJsonPush(*body, options_.limits, options);
-    if (!push.ok()) return CountedRejection(*group, push.status(), true);
-    if (Status s = ApplyWriterHeader(request, *push); !s.ok()) {
-      return CountedRejection(*group, s, true);
-    }
-    return ApplyPush(**group, *push, tag, success, /*as_json=*/true);
-  });
-}
-
-Response Api::HandleApiStatus() {
+Response ApiV1Handler::ServerStatus() const {
   std::string body = "{\"status\":\"success\",\"data\":{\"build_information\":{\"version\":";
   AppendJsonString(options_.version, body);
   body += ",\"program\":\"metrics-accumulator\"},\"flags\":{},\"start_time\":";
@@ -151,7 +116,7 @@ Response Api::HandleApiStatus() {
   return Response::Json(200, std::move(body));
 }
 
-Response Api::HandleApiMetrics(const Request& request) {
+Response ApiV1Handler::Metrics(const Request& request) const {
   const auto config = config_.Get();
   auto group = SelectGroupByKey(request, *config);
   if (!group.ok()) return JsonMessage(HttpStatusOf(group.status()), group.status().message());
@@ -217,7 +182,7 @@ Response Api::HandleApiMetrics(const Request& request) {
   return Response::Json(200, std::move(body));
 }
 
-Response Api::HandleDeleteSeries(const Request& request) {
+Response ApiV1Handler::DeleteSeries(const Request& request) {
   auto query = ParseQuery(request.query);
   if (!query) return JsonMessage(400, "malformed query string");
   std::string group_name;
@@ -238,13 +203,8 @@ Response Api::HandleDeleteSeries(const Request& request) {
   const auto config = config_.Get();
   const config::GroupConfig* group = config->FindGroup(group_name);
   if (group == nullptr) return JsonMessage(404, "unknown metric group \"" + group_name + "\"");
-  if (group->api_key) {
-    const std::string* key = request.Header("x-api-key");
-    const bool admin =
-        key != nullptr && config->admin_api_key && KeysEqual(*key, *config->admin_api_key);
-    if (key == nullptr || (!KeysEqual(*key, *group->api_key) && !admin)) {
-      return JsonMessage(401, "deleting needs the group's API key (or the admin key) in X-API-KEY");
-    }
+  if (Status s = CheckGroupKey(request, *group, config.get()); !s.ok()) {
+    return JsonMessage(HttpStatusOf(s), s.message());
   }
   auto deleted = store_.DeleteMatching(group->name, selectors);
   if (!deleted.ok()) return JsonMessage(HttpStatusOf(deleted.status()), deleted.status().message());

@@ -1,4 +1,4 @@
-// GET /metrics and GET /metrics/{group} (SPEC §3.1, §3.4).
+#include "http/scrape_handler.h"
 
 #include <algorithm>
 #include <chrono>
@@ -9,7 +9,7 @@
 #include "common/log.h"
 #include "expose/content_type.h"
 #include "expose/writer.h"
-#include "http/api.h"
+#include "http/auth.h"
 #include "http/gzip.h"
 #include "http/status_to_http.h"
 
@@ -151,7 +151,7 @@ class ScrapeBody {
   bool counted_ = false;
 };
 
-Response Api::ScrapeResponse(const Request& request, std::shared_ptr<ScrapeBody> body) const {
+Response ScrapeHandler::Stream(const Request& request, std::shared_ptr<ScrapeBody> body) const {
   Response r;
   const std::string* accept = request.Header("accept");
   const auto format = expose::NegotiateScrapeFormat(accept != nullptr ? *accept : "");
@@ -165,20 +165,7 @@ Response Api::ScrapeResponse(const Request& request, std::shared_ptr<ScrapeBody>
   return r;
 }
 
-bool MayRead(const Request& request, const config::GroupConfig& group,
-             const config::Config& config) {
-  if (!group.read_api_key) return true;
-  auto key = PresentedKey(request);
-  if (!key.ok() || !*key) return false;
-  const std::string& k = **key;
-  // Every comparison runs, so the time taken does not tell which key came close.
-  const bool read = KeysEqual(k, *group.read_api_key);
-  const bool write = group.api_key && KeysEqual(k, *group.api_key);
-  const bool admin = config.admin_api_key && KeysEqual(k, *config.admin_api_key);
-  return read || write || admin;
-}
-
-Response Api::HandleGroupScrape(const Request& request, std::string_view group) {
+Response ScrapeHandler::Group(const Request& request, std::string_view group) const {
   const TimePoint started = clock_.Now();
   const auto config = config_.Get();
   if (const config::GroupConfig* g = config->FindGroup(group);
@@ -194,10 +181,10 @@ Response Api::HandleGroupScrape(const Request& request, std::string_view group) 
     return Response::Text(HttpStatusOf(families.status()), families.status().message());
   auto body = std::make_shared<ScrapeBody>(store_, stats_, clock_, started);
   for (store::FamilyInfo& info : *families) body->AddStored(std::string(group), std::move(info));
-  return ScrapeResponse(request, std::move(body));
+  return Stream(request, std::move(body));
 }
 
-Response Api::HandleScrapeAll(const Request& request) {
+Response ScrapeHandler::All(const Request& request) const {
   const TimePoint started = clock_.Now();
   const auto config = config_.Get();
   // Every family name that /metrics may show, with the groups that hold it in config
@@ -273,10 +260,10 @@ Response Api::HandleScrapeAll(const Request& request) {
       body->AddStored(*entry.pushed.front().group, std::move(entry.pushed.front().info));
     }
   }
-  return ScrapeResponse(request, std::move(body));
+  return Stream(request, std::move(body));
 }
 
-std::vector<model::Family> Api::SelfMetrics(const config::Config& config) const {
+std::vector<model::Family> ScrapeHandler::SelfMetrics(const config::Config& config) const {
   using model::MetricType;
   std::vector<model::Family> out = stats_.Families();
   model::Family build{"metrics_accumulator_build_info",

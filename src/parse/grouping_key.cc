@@ -94,7 +94,7 @@ std::optional<std::string> DecodeBase64(std::string_view text) {
   return DecodeBase64With(text, '+', '/');
 }
 
-Result<model::Labels> ParseGroupingKey(std::string_view path) {
+std::vector<std::string_view> SplitPathSegments(std::string_view path) {
   std::vector<std::string_view> segments;
   segments.reserve(static_cast<std::size_t>(std::count(path.begin(), path.end(), '/')) + 1);
   std::size_t start = 0;
@@ -104,6 +104,11 @@ Result<model::Labels> ParseGroupingKey(std::string_view path) {
     if (end > start) segments.push_back(path.substr(start, end - start));
     start = end + 1;
   }
+  return segments;
+}
+
+Result<model::Labels> ParseGroupingKey(std::string_view path) {
+  const std::vector<std::string_view> segments = SplitPathSegments(path);
   if (segments.empty() || (segments[0] != "job" && segments[0] != "job@base64")) {
     return Status::NotFound("push path must start with /metrics/job/<job>");
   }

@@ -1,6 +1,9 @@
 #pragma once
 
+#include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "model/labels.h"
@@ -20,6 +23,10 @@ Result<model::Labels> ParseGroupingKey(std::string_view path);
 // so `honor_labels: true` scrapes stay stable). kInvalidArgument if two series of a
 // family become one.
 Status AddGroupingLabels(const model::Labels& grouping, model::Push& push);
+
+// The non-empty '/'-separated segments of a URL path, as views into it ("//" collapses,
+// as it does for the Pushgateway).
+std::vector<std::string_view> SplitPathSegments(std::string_view path);
 
 // Decodes %XX escapes (RFC 3986); nullopt on a malformed escape.
 std::optional<std::string> PercentDecode(std::string_view text);

@@ -1,6 +1,7 @@
-// POST /update/{group}: the upstream push endpoint (SPEC §3.1), and the body decoding
-// shared by every push endpoint.
+#include "http/push_pipeline.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <memory>
 #include <mutex>
@@ -8,36 +9,14 @@
 
 #include "common/log.h"
 #include "expose/content_type.h"
-#include "http/api.h"
+#include "http/gzip.h"
 #include "http/json.h"
 #include "http/status_to_http.h"
+#include "model/names.h"
 #include "parse/proto_delimited.h"
 #include "parse/text_format.h"
 
 namespace accumulator::http {
-
-Status ApplyWriterHeader(const Request& request, model::Push& push) {
-  const std::string* writer = request.Header("x-accumulator-writer");
-  return writer == nullptr ? Status::Ok() : SetWriter(*writer, push);
-}
-
-Result<model::Push> Api::ParsePushBody(const Request& request) const {
-  auto format = expose::PushFormatOf(request.Header("content-type"));
-  if (!format.ok()) return format.status();
-  auto body = DecodedBody(request);
-  if (!body.ok()) return body.status();
-  switch (*format) {
-    case expose::PushFormat::kText:
-      return parse::ParseText(*body, options_.limits);
-    case expose::PushFormat::kOpenMetrics:
-      return parse::ParseOpenMetrics(*body, options_.limits);
-    case expose::PushFormat::kProtoDelimited:
-      return parse::ParseProtoDelimited(*body, options_.limits);
-    case expose::PushFormat::kJson:
-      return Status::UnsupportedMedia("JSON pushes go to POST /api/v1/metrics");
-  }
-  return Status::UnsupportedMedia("unsupported Content-Type");
-}
 
 namespace {
 
@@ -102,15 +81,72 @@ Response AnswerWhenSet(const std::shared_ptr<LateAnswer>& late) {
 
 }  // namespace
 
-Response Api::Idempotent(const Request& request, const config::GroupConfig& group,
-                         const config::Config& config, const Response& success,
-                         const TaggedApply& apply) {
+PushPipeline::PushPipeline(store::Store& store, const Clock& clock, ApiStats& stats,
+                           Options options)
+    : store_(store), clock_(clock), stats_(stats), options_(std::move(options)) {}
+
+Status SetWriter(std::string_view writer, model::Push& push) {
+  constexpr std::size_t kMaxWriterLength = 256;
+  if (writer.empty() || writer.size() > kMaxWriterLength || !model::IsValidUtf8(writer)) {
+    return Status::InvalidArgument("writer id must be 1 to 256 bytes of UTF-8");
+  }
+  for (model::Family& family : push.families) {
+    for (model::Series& series : family.series) {
+      if (model::FindLabel(series.metadata, model::kWriterLabel) == nullptr) {
+        model::SetLabel(series.metadata, model::kWriterLabel, writer);
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Status ApplyWriterHeader(const Request& request, model::Push& push) {
+  const std::string* writer = request.Header("x-accumulator-writer");
+  return writer == nullptr ? Status::Ok() : SetWriter(*writer, push);
+}
+
+Result<std::string> PushPipeline::DecodedBody(const Request& request) const {
+  const std::string* encoding = request.Header("content-encoding");
+  if (encoding == nullptr || encoding->empty()) return request.body;
+  std::string coding = *encoding;
+  std::transform(coding.begin(), coding.end(), coding.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  if (coding == "identity") return request.body;
+  if (coding == "gzip" || coding == "x-gzip") {
+    return GzipDecompress(request.body, options_.max_body_bytes);
+  }
+  return Status::UnsupportedMedia("unsupported Content-Encoding \"" + *encoding +
+                                  "\"; send gzip or identity");
+}
+
+Result<model::Push> PushPipeline::ParsePushBody(const Request& request) const {
+  auto format = expose::PushFormatOf(request.Header("content-type"));
+  if (!format.ok()) return format.status();
+  auto body = DecodedBody(request);
+  if (!body.ok()) return body.status();
+  switch (*format) {
+    case expose::PushFormat::kText:
+      return parse::ParseText(*body, options_.limits);
+    case expose::PushFormat::kOpenMetrics:
+      return parse::ParseOpenMetrics(*body, options_.limits);
+    case expose::PushFormat::kProtoDelimited:
+      return parse::ParseProtoDelimited(*body, options_.limits);
+    case expose::PushFormat::kJson:
+      return Status::UnsupportedMedia("JSON pushes go to POST /api/v1/metrics");
+  }
+  return Status::UnsupportedMedia("unsupported Content-Type");
+}
+
+Response PushPipeline::Idempotent(const Request& request, const config::GroupConfig& group,
+                                  const config::Config& config, const Response& success,
+                                  const TaggedApply& apply) {
   if (group.push_rate_limit > 0 && !rate_limiter_.Allow(group.name, group.push_rate_limit)) {
     char rate[32];
     std::snprintf(rate, sizeof rate, "%g", group.push_rate_limit);
-    Response r = CountedRejection(
-        &group, Status::RateLimited("metric group \"" + group.name + "\" accepts at most " + rate +
-                                    " push(es) per second (pushRateLimit); retry later"));
+    Response r =
+        Refuse(group.name,
+               Status::RateLimited("metric group \"" + group.name + "\" accepts at most " + rate +
+                                   " push(es) per second (pushRateLimit); retry later"));
     r.headers.emplace_back("Retry-After", "1");
     return r;
   }
@@ -118,8 +154,7 @@ Response Api::Idempotent(const Request& request, const config::GroupConfig& grou
   if (key == nullptr) return apply(store::PushTag{});
   constexpr std::size_t kMaxKeyLength = 256;
   if (key->empty() || key->size() > kMaxKeyLength) {
-    return CountedRejection(&group,
-                            Status::InvalidArgument("Idempotency-Key must be 1 to 256 bytes"));
+    return Refuse(group.name, Status::InvalidArgument("Idempotency-Key must be 1 to 256 bytes"));
   }
   // A retry of a push that is applied but not yet durable waits for it: a 2xx before
   // then could acknowledge a push that a crash still undoes.
@@ -135,8 +170,8 @@ Response Api::Idempotent(const Request& request, const config::GroupConfig& grou
       stats_.CountPush(group.name, "duplicate");
       return AnswerWhenSet(late);
     case store::IdempotencyCache::State::kInProgress:
-      return CountedRejection(&group, Status::Conflict("a push with this Idempotency-Key is still "
-                                                       "being applied; retry later"));
+      return Refuse(group.name, Status::Conflict("a push with this Idempotency-Key is still "
+                                                 "being applied; retry later"));
     case store::IdempotencyCache::State::kNew:
       break;
   }
@@ -147,12 +182,7 @@ Response Api::Idempotent(const Request& request, const config::GroupConfig& grou
   return response;
 }
 
-Response Api::CountedRejection(const config::GroupConfig* group, const Status& status,
-                               bool as_json) {
-  return CountedRejection(group != nullptr ? group->name : std::string(), status, as_json);
-}
-
-Response Api::CountedRejection(const std::string& group_name, const Status& status, bool as_json) {
+Response PushPipeline::Refuse(const std::string& group_name, const Status& status, bool as_json) {
   stats_.CountPush(group_name, ReasonOf(status));
   log::Debug("push to \"" + (group_name.empty() ? std::string("?") : group_name) +
              "\" refused: " + status.message());
@@ -165,51 +195,19 @@ Response Api::CountedRejection(const std::string& group_name, const Status& stat
   return Response::Text(HttpStatusOf(status), status.message());
 }
 
-Response Api::ApplyPush(const config::GroupConfig& group, const model::Push& push,
-                        const store::PushTag& tag, Response accepted, bool as_json) {
+Response PushPipeline::ApplyPush(const config::GroupConfig& group, const model::Push& push,
+                                 const store::PushTag& tag, Response accepted, bool as_json) {
   auto late = std::make_shared<LateAnswer>();
   auto on_durable = [this, late, group_name = group.name, accepted = std::move(accepted),
                      as_json](const Status& durable) {
-    if (!durable.ok()) return late->Set(CountedRejection(group_name, durable, as_json));
+    if (!durable.ok()) return late->Set(Refuse(group_name, durable, as_json));
     stats_.CountPush(group_name, "ok");
     late->Set(accepted);
   };
   if (Status s = store_.ApplyThen(group.name, push, tag, std::move(on_durable)); !s.ok()) {
-    return CountedRejection(&group, s, as_json);
+    return Refuse(group.name, s, as_json);
   }
   return AnswerWhenSet(late);
-}
-
-Response Api::HandleUpdate(const Request& request, std::string_view group_name) {
-  const auto config = config_.Get();
-  const config::GroupConfig* group = config->FindGroup(group_name);
-  if (group == nullptr) {
-    return CountedRejection(
-        nullptr, Status::NotFound("unknown metric group \"" + std::string(group_name) + "\""));
-  }
-  if (group->api_key) {
-    const std::string* key = request.Header("x-api-key");
-    if (key == nullptr) {
-      return CountedRejection(
-          group, Status::Unauthenticated("missing X-API-KEY header for metric group \"" +
-                                         group->name + "\""));
-    }
-    if (!KeysEqual(*key, *group->api_key)) {
-      return CountedRejection(
-          group, Status::Unauthenticated("wrong API key for metric group \"" + group->name + "\""));
-    }
-  }
-  Response accepted;
-  accepted.status = 201;
-  return Idempotent(request, *group, *config, accepted, [&](const store::PushTag& tag) {
-    if (request.body.empty()) {
-      return CountedRejection(group, Status::InvalidArgument("request body is empty"));
-    }
-    auto push = ParsePushBody(request);
-    if (!push.ok()) return CountedRejection(group, push.status());
-    if (Status s = ApplyWriterHeader(request, *push); !s.ok()) return CountedRejection(group, s);
-    return ApplyPush(*group, *push, tag, accepted);
-  });
 }
 
 }  // namespace accumulator::http

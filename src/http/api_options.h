@@ -1,0 +1,23 @@
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "model/metric.h"
+#include "parse/limits.h"
+
+namespace accumulator::http {
+
+struct ApiOptions {
+  parse::Limits limits;
+  std::size_t max_body_bytes = std::size_t{16} * 1024 * 1024;  // also bounds decompressed bodies
+  std::string version;
+  TimePoint start_time{};
+  // More of the server's own metrics for /metrics (persistence state), if set.
+  std::function<std::vector<model::Family>()> extra_self_metrics;
+};
+
+}  // namespace accumulator::http
