@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "expose/content_type.h"
 #include "parse/text_format.h"
 #include "support/builders.h"
 
@@ -42,38 +41,6 @@ TEST(OpenMetricsWriterTest, RoundTripsThroughTheOpenMetricsParser) {
     EXPECT_EQ(first->families[i].name, second->families[i].name);
     EXPECT_EQ(first->families[i].type, second->families[i].type);
   }
-}
-
-TEST(ContentTypeTest, NegotiatesScrapeFormatLikePrometheusAsks) {
-  // What Prometheus 2.42 sends.
-  EXPECT_EQ(NegotiateScrapeFormat(
-                "application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
-                "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"),
-            ScrapeFormat::kOpenMetrics);
-  EXPECT_EQ(
-      NegotiateScrapeFormat("text/plain;version=0.0.4;q=1,application/openmetrics-text;q=0.5"),
-      ScrapeFormat::kText);
-  EXPECT_EQ(NegotiateScrapeFormat(""), ScrapeFormat::kText);
-  EXPECT_EQ(NegotiateScrapeFormat("*/*"), ScrapeFormat::kText);
-  EXPECT_EQ(NegotiateScrapeFormat("application/openmetrics-text; q=0"), ScrapeFormat::kText);
-}
-
-TEST(ContentTypeTest, ClassifiesPushBodies) {
-  const auto format = [](std::string ct) { return PushFormatOf(&ct); };
-  EXPECT_EQ(*PushFormatOf(nullptr), PushFormat::kText);
-  EXPECT_EQ(*format("text/plain; version=0.0.4; charset=utf-8"), PushFormat::kText);
-  EXPECT_EQ(*format("application/x-www-form-urlencoded"), PushFormat::kText);
-  EXPECT_EQ(*format("application/openmetrics-text; version=1.0.0"), PushFormat::kOpenMetrics);
-  EXPECT_EQ(*format("application/json"), PushFormat::kJson);
-  EXPECT_EQ(*format("application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; "
-                    "encoding=delimited"),
-            PushFormat::kProtoDelimited);
-  EXPECT_EQ(format("application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; "
-                   "encoding=text")
-                .status()
-                .code(),
-            StatusCode::kUnsupportedMedia);
-  EXPECT_EQ(format("image/png").status().code(), StatusCode::kUnsupportedMedia);
 }
 
 }  // namespace

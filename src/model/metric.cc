@@ -1,5 +1,6 @@
 #include "model/metric.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace accumulator::model {
@@ -50,6 +51,21 @@ std::vector<std::string> SampleNames(std::string_view family, MetricType type) {
     default:
       return {name};
   }
+}
+
+HistogramValue HistogramValue::FromBuckets(std::vector<std::pair<double, double>> buckets,
+                                           double sum, double count) {
+  std::sort(buckets.begin(), buckets.end());
+  HistogramValue h;
+  h.upper_bounds.reserve(buckets.size());
+  h.bucket_counts.reserve(buckets.size());
+  for (const auto& [le, c] : buckets) {
+    h.upper_bounds.push_back(le);
+    h.bucket_counts.push_back(c);
+  }
+  h.sum = sum;
+  h.count = count;
+  return h;
 }
 
 bool ValueMatchesType(const Value& value, MetricType type) {

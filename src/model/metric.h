@@ -31,6 +31,10 @@ struct HistogramValue {
   double sum = 0;
   double count = 0;
   bool operator==(const HistogramValue&) const = default;
+
+  // From (upper bound, cumulative count) pairs, as parsers collect them: sorted by bound.
+  static HistogramValue FromBuckets(std::vector<std::pair<double, double>> buckets, double sum,
+                                    double count);
 };
 
 struct Quantile {

@@ -1,5 +1,6 @@
 #include "parse/json_push.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <string>
@@ -8,7 +9,7 @@
 
 #include "model/names.h"
 #include "model/number.h"
-#include "parse/push_builder.h"
+#include "parse/validate.h"
 
 namespace accumulator::parse {
 namespace {
@@ -154,8 +155,36 @@ Result<double> NumberField(const json& metric, std::string_view field, const std
   return FieldError(where, field, "must be a number");
 }
 
-Status AddGenericMetric(const json& metric, std::size_t index, PushBuilder& builder,
-                        std::map<std::string, model::MetricType>& declared) {
+// Where each series of a {"metrics": [...]} document came from.
+struct Positions {
+  std::map<std::string, std::size_t> family_of;   // name -> index in the push
+  std::vector<std::vector<std::size_t>> entries;  // per family, per series: metrics[] index
+};
+
+// Reads a {"<bound>": number} object (histogram buckets, summary quantiles).
+Result<std::vector<std::pair<double, double>>> BoundsField(const json& map, const char* field,
+                                                           const std::string& where) {
+  std::vector<std::pair<double, double>> out;
+  if (!map.is_object()) return FieldError(where, field, "must be an object");
+  out.reserve(map.size());
+  for (const auto& [bound, value] : map.items()) {
+    if (!value.is_number()) {
+      return FieldError(where, std::string(field) + "." + bound, "must be a number");
+    }
+    auto parsed = model::ParseFloat(bound);
+    if (!parsed) {
+      return FieldError(where, std::string(field) + "." + bound,
+                        "must be keyed by a number (\"0.5\", \"+Inf\")");
+    }
+    out.emplace_back(*parsed, value.get<double>());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// One metrics[] entry: a series of the family its name gives. ValidatePush checks it.
+Status AddGenericMetric(const json& metric, std::size_t index, model::Push& push,
+                        Positions& positions) {
   const std::string where = "metrics[" + std::to_string(index) + "]";
   if (!metric.is_object()) return Status::InvalidArgument(where + ": must be a JSON object");
   auto name_it = metric.find("name");
@@ -172,20 +201,20 @@ Status AddGenericMetric(const json& metric, std::size_t index, PushBuilder& buil
     }
     type = *parsed;
   }
-  auto [it, inserted] = declared.try_emplace(name, type);
+  auto [it, inserted] = positions.family_of.try_emplace(name, push.families.size());
   if (inserted) {
-    if (Status s = builder.DeclareType(name, type, index + 1); !s.ok()) return s;
+    model::Family& family = push.families.emplace_back(model::Family{name, type, "", {}});
     if (auto help = metric.find("help"); help != metric.end() && help->is_string()) {
-      if (Status s = builder.DeclareHelp(name, help->get<std::string>(), index + 1); !s.ok()) {
-        return s;
-      }
+      family.help = help->get<std::string>();
     }
-  } else if (it->second != type) {
+    positions.entries.emplace_back();
+  } else if (push.families[it->second].type != type) {
     return FieldError(where, "type", "differs from an earlier entry for \"" + name + "\"");
   }
+  model::Family& family = push.families[it->second];
   auto labels = LabelsField(metric, where);
   if (!labels.ok()) return labels.status();
-  const std::size_t pos = index + 1;
+  model::Series series{std::move(*labels), model::ScalarValue{}, {}};
   if (type == model::MetricType::kHistogram || type == model::MetricType::kSummary) {
     const bool hist = type == model::MetricType::kHistogram;
     const char* map_field = hist ? "buckets" : "quantiles";
@@ -197,35 +226,33 @@ Status AddGenericMetric(const json& metric, std::size_t index, PushBuilder& buil
     if (!count.ok()) return count.status();
     auto sum = NumberField(metric, "sum", where, /*required=*/false);
     if (!sum.ok()) return sum.status();
-    bool has_inf = false;
+    std::vector<std::pair<double, double>> bounds;
     if (map != metric.end() && !map->is_null()) {
-      if (!map->is_object()) return FieldError(where, map_field, "must be an object");
-      for (const auto& [bound, value] : map->items()) {
-        if (!value.is_number()) {
-          return FieldError(where, std::string(map_field) + "." + bound, "must be a number");
-        }
-        auto le = model::ParseFloat(bound);
-        has_inf = has_inf || (le && std::isinf(*le) && *le > 0);
-        model::Labels with = *labels;
-        with.push_back({hist ? "le" : "quantile", bound});
-        Status s = builder.AddSample(hist ? name + "_bucket" : name, std::move(with),
-                                     value.get<double>(), pos);
-        if (!s.ok()) return s;
-      }
+      auto read = BoundsField(*map, map_field, where);
+      if (!read.ok()) return read.status();
+      bounds = std::move(*read);
     }
-    if (hist && !has_inf) {
-      model::Labels with = *labels;
-      with.push_back({"le", "+Inf"});
-      if (Status s = builder.AddSample(name + "_bucket", std::move(with), *count, pos); !s.ok()) {
-        return s;
+    if (hist) {
+      // The +Inf bucket may be left out: it holds every observation.
+      if (bounds.empty() || !std::isinf(bounds.back().first) || bounds.back().first < 0) {
+        bounds.emplace_back(INFINITY, *count);
       }
+      series.value = model::HistogramValue::FromBuckets(std::move(bounds), *sum, *count);
+    } else {
+      model::SummaryValue q;
+      for (const auto& [quantile, v] : bounds) q.quantiles.push_back({quantile, v});
+      q.sum = *sum;
+      q.count = *count;
+      series.value = std::move(q);
     }
-    if (Status s = builder.AddSample(name + "_sum", *labels, *sum, pos); !s.ok()) return s;
-    return builder.AddSample(name + "_count", *labels, *count, pos);
+  } else {
+    auto value = NumberField(metric, "value", where, /*required=*/true);
+    if (!value.ok()) return value.status();
+    series.value = model::ScalarValue{*value};
   }
-  auto value = NumberField(metric, "value", where, /*required=*/true);
-  if (!value.ok()) return value.status();
-  return builder.AddSample(name, std::move(*labels), *value, pos);
+  family.series.push_back(std::move(series));
+  positions.entries[it->second].push_back(index);
+  return Status::Ok();
 }
 
 }  // namespace
@@ -249,12 +276,20 @@ Result<model::Push> ParseJsonPush(std::string_view body, const Limits& limits,
   if (doc.is_object() && doc.contains("metrics")) {
     const json& metrics = doc["metrics"];
     if (!metrics.is_array()) return FieldError("document", "metrics", "must be an array");
-    PushBuilder builder(limits, "metric");
-    std::map<std::string, model::MetricType> declared;
+    model::Push push;
+    Positions positions;
     for (std::size_t i = 0; i < metrics.size(); ++i) {
-      if (Status s = AddGenericMetric(metrics[i], i, builder, declared); !s.ok()) return s;
+      if (Status s = AddGenericMetric(metrics[i], i, push, positions); !s.ok()) return s;
     }
-    return std::move(builder).Finish();
+    if (Status s = ValidatePush(push, limits,
+                                [&](std::size_t f, std::size_t series) {
+                                  return "metric " +
+                                         std::to_string(positions.entries[f][series] + 1) + ": ";
+                                });
+        !s.ok()) {
+      return s;
+    }
+    return push;
   }
   std::map<model::Labels, RecordSeries> series;
   if (doc.is_array()) {
@@ -268,18 +303,11 @@ Result<model::Push> ParseJsonPush(std::string_view body, const Limits& limits,
     return Status::InvalidArgument(
         "expected a request record, an array of records, or {\"metrics\": [...]}");
   }
-  for (const auto& [labels, s] : series) {
-    for (const model::Label& l : labels) {
-      if (l.value.size() > limits.max_label_value_length) {
-        return Status::InvalidArgument("label \"" + l.name + "\" longer than " +
-                                       std::to_string(limits.max_label_value_length) + " bytes");
-      }
-      if (!model::IsValidUtf8(l.value)) {
-        return Status::InvalidArgument("label \"" + l.name + "\" is not valid UTF-8");
-      }
-    }
+  model::Push push = RecordsToPush(series);
+  if (Status s = ValidatePush(push, limits, [](std::size_t, std::size_t) { return ""; }); !s.ok()) {
+    return s;
   }
-  return RecordsToPush(series);
+  return push;
 }
 
 }  // namespace accumulator::parse

@@ -1,15 +1,17 @@
 #include "parse/proto_delimited.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/util/delimited_message_util.h>
 
 #include "metrics.pb.h"
-#include "model/number.h"
-#include "parse/push_builder.h"
+#include "model/names.h"
+#include "parse/validate.h"
 
 namespace accumulator::parse {
 namespace {
@@ -23,22 +25,30 @@ model::Labels LabelsOf(const pb::Metric& metric) {
   return labels;
 }
 
-model::Labels With(model::Labels labels, const char* name, double bound) {
-  std::string text;
-  model::AppendFloat(bound, text);
-  labels.push_back({name, std::move(text)});
-  return labels;
-}
-
 double BucketCount(const pb::Bucket& b) {
   return b.cumulative_count_float() > 0 ? b.cumulative_count_float()
                                         : static_cast<double>(b.cumulative_count());
 }
 
-Status AddFamily(const pb::MetricFamily& family, std::size_t index, PushBuilder& builder) {
-  const std::string& name = family.name();
+model::HistogramValue ClassicHistogram(const pb::Histogram& h) {
+  const double count =
+      h.sample_count_float() > 0 ? h.sample_count_float() : static_cast<double>(h.sample_count());
+  std::vector<std::pair<double, double>> buckets;  // (le, cumulative count)
+  buckets.reserve(static_cast<std::size_t>(h.bucket_size()) + 1);
+  bool has_inf = false;
+  for (const pb::Bucket& b : h.bucket()) {
+    has_inf = has_inf || (std::isinf(b.upper_bound()) && b.upper_bound() > 0);
+    buckets.emplace_back(b.upper_bound(), BucketCount(b));
+  }
+  // client_golang leaves the +Inf bucket implicit: it holds every observation.
+  if (!has_inf) buckets.emplace_back(INFINITY, count);
+  return model::HistogramValue::FromBuckets(std::move(buckets), h.sample_sum(), count);
+}
+
+// One MetricFamily message as a typed family; ValidatePush checks it with the rest.
+Status AddFamily(const pb::MetricFamily& family, std::size_t index, model::Push& push) {
   const auto fail = [&](const std::string& what) {
-    return Status::InvalidArgument("family " + std::to_string(index) + " (\"" + name +
+    return Status::InvalidArgument("family " + std::to_string(index) + " (\"" + family.name() +
                                    "\"): " + what);
   };
   model::MetricType type = model::MetricType::kUntyped;
@@ -61,79 +71,66 @@ Status AddFamily(const pb::MetricFamily& family, std::size_t index, PushBuilder&
     case pb::GAUGE_HISTOGRAM:
       return fail("gauge histograms cannot be accumulated; push them as gauges");
   }
-  if (Status s = builder.DeclareType(name, type, index); !s.ok()) return s;
-  if (family.has_help()) {
-    if (Status s = builder.DeclareHelp(name, family.help(), index); !s.ok()) return s;
-  }
+  // A family without series adds nothing, but still has to be a family.
+  if (!model::IsValidMetricName(family.name())) return fail("invalid metric name");
+  if (family.metric_size() == 0) return Status::Ok();
+  model::Family out{family.name(), type, family.help(), {}};
+  // A trailing CR cannot survive a text line ending; drop it so every format agrees.
+  while (!out.help.empty() && out.help.back() == '\r') out.help.pop_back();
+  out.series.reserve(static_cast<std::size_t>(family.metric_size()));
   for (const pb::Metric& metric : family.metric()) {
-    Status s;
+    model::Series& series = out.series.emplace_back();
+    series.labels = LabelsOf(metric);
     switch (type) {
       case model::MetricType::kCounter:
         if (!metric.has_counter()) return fail("counter metric without a counter value");
-        s = builder.AddSample(name, LabelsOf(metric), metric.counter().value(), index);
+        series.value = model::ScalarValue{metric.counter().value()};
         break;
       case model::MetricType::kGauge:
         if (!metric.has_gauge()) return fail("gauge metric without a gauge value");
-        s = builder.AddSample(name, LabelsOf(metric), metric.gauge().value(), index);
+        series.value = model::ScalarValue{metric.gauge().value()};
         break;
       case model::MetricType::kUntyped:
         if (!metric.has_untyped()) return fail("untyped metric without an untyped value");
-        s = builder.AddSample(name, LabelsOf(metric), metric.untyped().value(), index);
+        series.value = model::ScalarValue{metric.untyped().value()};
         break;
       case model::MetricType::kSummary: {
         if (!metric.has_summary()) return fail("summary metric without a summary value");
         const pb::Summary& summary = metric.summary();
+        model::SummaryValue value;
+        value.quantiles.reserve(static_cast<std::size_t>(summary.quantile_size()));
         for (const pb::Quantile& q : summary.quantile()) {
-          s = builder.AddSample(name, With(LabelsOf(metric), "quantile", q.quantile()), q.value(),
-                                index);
-          if (!s.ok()) return s;
+          value.quantiles.push_back({q.quantile(), q.value()});
         }
-        s = builder.AddSample(name + "_sum", LabelsOf(metric), summary.sample_sum(), index);
-        if (s.ok()) {
-          s = builder.AddSample(name + "_count", LabelsOf(metric),
-                                static_cast<double>(summary.sample_count()), index);
-        }
+        value.sum = summary.sample_sum();
+        value.count = static_cast<double>(summary.sample_count());
+        series.value = std::move(value);
         break;
       }
       case model::MetricType::kHistogram: {
         if (!metric.has_histogram()) return fail("histogram metric without a histogram value");
         const pb::Histogram& h = metric.histogram();
-        const double count = h.sample_count_float() > 0 ? h.sample_count_float()
-                                                        : static_cast<double>(h.sample_count());
         const bool is_native = h.has_schema() || h.positive_span_size() > 0 ||
                                h.negative_span_size() > 0 || h.zero_count() > 0;
         if (h.bucket_size() == 0 && is_native) {
           return fail("native histograms are not supported; push classic buckets");
         }
-        bool has_inf = false;
-        for (const pb::Bucket& b : h.bucket()) {
-          has_inf = has_inf || std::isinf(b.upper_bound());
-          s = builder.AddSample(name + "_bucket", With(LabelsOf(metric), "le", b.upper_bound()),
-                                BucketCount(b), index);
-          if (!s.ok()) return s;
-        }
-        // client_golang leaves the +Inf bucket implicit: it holds every observation.
-        if (!has_inf) {
-          s = builder.AddSample(name + "_bucket", With(LabelsOf(metric), "le", INFINITY), count,
-                                index);
-          if (!s.ok()) return s;
-        }
-        s = builder.AddSample(name + "_sum", LabelsOf(metric), h.sample_sum(), index);
-        if (s.ok()) s = builder.AddSample(name + "_count", LabelsOf(metric), count, index);
+        series.value = ClassicHistogram(h);
         break;
       }
       default:
         break;
     }
-    if (!s.ok()) return s;
   }
+  push.families.push_back(std::move(out));
   return Status::Ok();
 }
 
 }  // namespace
 
 Result<model::Push> ParseProtoDelimited(std::string_view body, const Limits& limits) {
-  PushBuilder builder(limits, "family");
+  model::Push push;
+  std::vector<std::size_t> positions;  // the message each family came from, 1-based
   google::protobuf::io::ArrayInputStream input(body.data(), static_cast<int>(body.size()));
   std::size_t index = 0;
   while (true) {
@@ -146,9 +143,17 @@ Result<model::Push> ParseProtoDelimited(std::string_view body, const Limits& lim
                                      ": not a valid length-delimited MetricFamily message");
     }
     ++index;
-    if (Status s = AddFamily(family, index, builder); !s.ok()) return s;
+    if (Status s = AddFamily(family, index, push); !s.ok()) return s;
+    if (positions.size() < push.families.size()) positions.push_back(index);
   }
-  return std::move(builder).Finish();
+  if (Status s = ValidatePush(push, limits,
+                              [&](std::size_t f, std::size_t) {
+                                return "family " + std::to_string(positions[f]) + ": ";
+                              });
+      !s.ok()) {
+    return s;
+  }
+  return push;
 }
 
 }  // namespace accumulator::parse

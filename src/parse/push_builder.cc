@@ -10,6 +10,7 @@
 #include "model/names.h"
 #include "model/number.h"
 #include "model/packed_labels.h"
+#include "parse/validate.h"
 
 namespace accumulator::parse {
 namespace {
@@ -153,13 +154,6 @@ Status PushBuilder::DeclareHelp(std::string_view family, std::string help, std::
   }
   // A trailing CR cannot survive a text line ending; drop it so every format agrees.
   while (!help.empty() && help.back() == '\r') help.pop_back();
-  if (help.size() > limits_.max_help_length) {
-    return Status::InvalidArgument(Where(line) + "HELP text longer than " +
-                                   std::to_string(limits_.max_help_length) + " bytes");
-  }
-  if (!model::IsValidUtf8(help)) {
-    return Status::InvalidArgument(Where(line) + "HELP text is not valid UTF-8");
-  }
   last_name_.clear();
   PendingFamily& f = FamilyFor(family, line);
   if (f.help_declared) {
@@ -222,41 +216,8 @@ Status PushBuilder::AddSample(std::string_view name, const model::Labels& labels
 
 Status PushBuilder::AddSample(std::string_view name, std::span<const model::LabelRef> labels,
                               double value, std::size_t line) {
-  // The previous sample's name passed these checks already (Resolve remembers it).
-  if (name != last_name_) {
-    if (name.size() > limits_.max_name_length) {
-      return Status::InvalidArgument(Where(line) + "metric name longer than " +
-                                     std::to_string(limits_.max_name_length) + " bytes");
-    }
-    if (!model::IsValidMetricName(name)) {
-      return Status::InvalidArgument(Where(line) + "invalid metric name \"" + std::string(name) +
-                                     "\"");
-    }
-  }
-  if (labels.size() > limits_.max_labels_per_series) {
-    return Status::InvalidArgument(Where(line) + "more than " +
-                                   std::to_string(limits_.max_labels_per_series) +
-                                   " labels on one series");
-  }
-  for (const model::LabelRef& l : labels) {
-    if (l.name.size() > limits_.max_name_length) {
-      return Status::InvalidArgument(Where(line) + "label name longer than " +
-                                     std::to_string(limits_.max_name_length) + " bytes");
-    }
-    if (!model::IsValidLabelName(l.name) || model::IsReservedLabelName(l.name)) {
-      return Status::InvalidArgument(Where(line) + "invalid label name \"" + std::string(l.name) +
-                                     "\"");
-    }
-    if (l.value.size() > limits_.max_label_value_length) {
-      return Status::InvalidArgument(Where(line) + "value of label \"" + std::string(l.name) +
-                                     "\" longer than " +
-                                     std::to_string(limits_.max_label_value_length) + " bytes");
-    }
-    if (!model::IsValidUtf8(l.value)) {
-      return Status::InvalidArgument(Where(line) + "value of label \"" + std::string(l.name) +
-                                     "\" is not valid UTF-8");
-    }
-  }
+  // Names, label values and limits are ValidatePush's, once per series; what is
+  // checked here is how the samples make up series.
   // Sorted by name (clients usually write them so), views only: nothing is copied yet.
   labels_.assign(labels.begin(), labels.end());
   const auto name_less = [](const model::LabelRef& a, const model::LabelRef& b) {
@@ -306,9 +267,9 @@ Status PushBuilder::AddSample(std::string_view name, std::span<const model::Labe
                                      "\" sample has no \"quantile\" label");
     }
     bound = TakeBoundLabel(labels_, "quantile");
-    if (!bound || std::isnan(*bound) || *bound < 0 || *bound > 1) {
+    if (!bound) {
       return Status::InvalidArgument(Where(line) + "\"quantile\" label of summary \"" +
-                                     family->name + "\" is not a number between 0 and 1");
+                                     family->name + "\" is not a number");
     }
   }
 
@@ -372,31 +333,13 @@ Status PushBuilder::FinishSeries(const PendingFamily& family, model::Labels labe
   if (family.type == model::MetricType::kHistogram) {
     auto& buckets = pending.buckets;
     std::sort(buckets.begin(), buckets.end());
-    if (buckets.empty() || !std::isinf(buckets.back().first) || buckets.back().first < 0) {
-      return Status::InvalidArgument(where() + "histogram has no le=\"+Inf\" bucket");
-    }
-    model::HistogramValue h;
-    double previous = 0;
-    for (const auto& [le, count] : buckets) {
-      if (std::isnan(count) || count < previous) {
-        return Status::InvalidArgument(where() +
-                                       "histogram bucket counts must be cumulative (never "
-                                       "decreasing, never negative)");
-      }
-      previous = count;
-      h.upper_bounds.push_back(le);
-      h.bucket_counts.push_back(count);
-    }
-    h.count = pending.count.value_or(buckets.back().second);
-    h.sum = pending.sum.value_or(0);
-    out.value = std::move(h);
+    const double count = pending.count.value_or(buckets.empty() ? 0 : buckets.back().second);
+    out.value =
+        model::HistogramValue::FromBuckets(std::move(buckets), pending.sum.value_or(0), count);
     return Status::Ok();
   }
   if (family.type == model::MetricType::kSummary) {
     model::SummaryValue sv;
-    std::sort(
-        pending.quantiles.begin(), pending.quantiles.end(),
-        [](const model::Quantile& a, const model::Quantile& b) { return a.quantile < b.quantile; });
     sv.quantiles = std::move(pending.quantiles);
     sv.sum = pending.sum.value_or(0);
     sv.count = pending.count.value_or(0);
@@ -411,11 +354,9 @@ Status PushBuilder::FinishSeries(const PendingFamily& family, model::Labels labe
 }
 
 Result<model::Push> PushBuilder::Finish() && {
-  std::size_t filled_families = 0;
   bool created_named = false;
   for (const PendingFamily& f : families_) {
     if (f.series.empty()) continue;
-    ++filled_families;
     created_named = created_named || f.name.ends_with("_created");
   }
 
@@ -433,28 +374,8 @@ Result<model::Push> PushBuilder::Finish() && {
     }
   }
 
-  // Two families must not claim one sample name (an untyped `x_sum` beside histogram
-  // `x`): the exposition could not say whose samples are whose.
-  std::map<std::string, const PendingFamily*> owners;
-  for (const PendingFamily& f : families_) {
-    if (filled_families < 2) break;  // one family cannot clash
-    if (f.series.empty()) continue;
-    std::string stored_name = f.name;
-    if (openmetrics_ && f.type == model::MetricType::kCounter) stored_name += "_total";
-    if (openmetrics_ && f.type == model::MetricType::kInfo) stored_name += "_info";
-    for (std::string& sample : model::SampleNames(stored_name, f.type)) {
-      auto [it, inserted] = owners.emplace(std::move(sample), &f);
-      if (!inserted) {
-        const PendingFamily& other = *it->second;
-        return Status::InvalidArgument(
-            Where(std::max(f.first_line, other.first_line)) + "metric name \"" + it->first +
-            "\" belongs to both " + std::string(model::TypeName(other.type)) + " \"" + other.name +
-            "\" and " + std::string(model::TypeName(f.type)) + " \"" + f.name + "\"");
-      }
-    }
-  }
-
   model::Push push;
+  std::vector<std::vector<std::size_t>> lines;  // of each series, for ValidatePush's messages
   for (PendingFamily& f : families_) {
     if (f.series.empty()) continue;  // HELP/TYPE without samples adds nothing
     if (IsScalarType(f.type) && f.type != model::MetricType::kCounter &&
@@ -469,11 +390,20 @@ Result<model::Push> PushBuilder::Finish() && {
     out.type = f.type;
     out.help = std::move(f.help);
     out.series.reserve(f.series.size());
+    std::vector<std::size_t>& family_lines = lines.emplace_back();
+    family_lines.reserve(f.series.size());
     while (!f.series.empty()) {
       auto node = f.series.extract(f.series.begin());  // moves the labels, no copy
+      family_lines.push_back(node.mapped().first_line);
       Status s = FinishSeries(f, std::move(node.key()), node.mapped(), out.series.emplace_back());
       if (!s.ok()) return s;
     }
+  }
+  if (Status s = ValidatePush(
+          push, limits_,
+          [&](std::size_t family, std::size_t series) { return Where(lines[family][series]); });
+      !s.ok()) {
+    return s;
   }
   return push;
 }

@@ -93,7 +93,7 @@ class PushBuilder {
 
   std::string Where(std::size_t line) const;
 
-  const Limits& limits_;
+  const Limits limits_;  // a copy: a temporary Limits must not dangle
   std::string_view unit_;
   bool openmetrics_ = false;
   // The builder lives only while one push is parsed, so its series nodes are never

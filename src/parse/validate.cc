@@ -1,0 +1,226 @@
+#include "parse/validate.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <optional>
+#include <string_view>
+
+#include "model/bytes.h"
+#include "model/names.h"
+
+namespace accumulator::parse {
+namespace {
+
+// Checks one label (a series label or a metadata label) against the naming rules.
+Status CheckLabel(const model::Label& label, const Limits& limits, bool metadata) {
+  if (label.name.size() > limits.max_name_length) {
+    return Status::InvalidArgument("label name longer than " +
+                                   std::to_string(limits.max_name_length) + " bytes");
+  }
+  const bool valid_name = metadata ? model::IsMetadataLabel(label.name)
+                                   : model::IsValidLabelName(label.name) &&
+                                         !model::IsReservedLabelName(label.name) &&
+                                         !model::IsMetadataLabel(label.name);
+  if (!valid_name || !model::IsValidLabelName(label.name)) {
+    return Status::InvalidArgument("invalid label name \"" + label.name + "\"");
+  }
+  if (label.value.size() > limits.max_label_value_length) {
+    return Status::InvalidArgument("value of label \"" + label.name + "\" longer than " +
+                                   std::to_string(limits.max_label_value_length) + " bytes");
+  }
+  if (!model::IsValidUtf8(label.value)) {
+    return Status::InvalidArgument("value of label \"" + label.name + "\" is not valid UTF-8");
+  }
+  return Status::Ok();
+}
+
+Status CheckLabels(model::Labels& labels, const Limits& limits, bool metadata,
+                   std::string_view family) {
+  if (!metadata && labels.size() > limits.max_labels_per_series) {
+    return Status::InvalidArgument("more than " + std::to_string(limits.max_labels_per_series) +
+                                   " labels on one series");
+  }
+  for (const model::Label& label : labels) {
+    if (Status s = CheckLabel(label, limits, metadata); !s.ok()) return s;
+  }
+  const auto name_less = [](const model::Label& a, const model::Label& b) {
+    return model::CompareBytes(a.name, b.name) < 0;
+  };
+  // Clients usually write labels sorted already.
+  if (!std::is_sorted(labels.begin(), labels.end(), name_less)) {
+    std::sort(labels.begin(), labels.end(), name_less);
+  }
+  const auto same_name = [](const model::Label& a, const model::Label& b) {
+    return model::SameBytes(a.name, b.name);
+  };
+  if (std::adjacent_find(labels.begin(), labels.end(), same_name) != labels.end()) {
+    return Status::InvalidArgument("a label name repeats in " + std::string(family));
+  }
+  return Status::Ok();
+}
+
+Status CheckHistogram(const model::HistogramValue& h, const Limits& limits) {
+  if (h.upper_bounds.size() != h.bucket_counts.size()) {
+    return Status::InvalidArgument("histogram has " + std::to_string(h.upper_bounds.size()) +
+                                   " bucket bounds but " + std::to_string(h.bucket_counts.size()) +
+                                   " counts");
+  }
+  if (h.upper_bounds.size() > limits.max_buckets_per_histogram) {
+    return Status::InvalidArgument("more than " + std::to_string(limits.max_buckets_per_histogram) +
+                                   " buckets in one histogram");
+  }
+  for (std::size_t i = 0; i < h.upper_bounds.size(); ++i) {
+    const double le = h.upper_bounds[i];
+    if (std::isnan(le) || (i > 0 && le <= h.upper_bounds[i - 1])) {
+      return Status::InvalidArgument(
+          "histogram bucket bounds must be numbers in increasing order, each once");
+    }
+  }
+  if (h.upper_bounds.empty() || !std::isinf(h.upper_bounds.back()) || h.upper_bounds.back() < 0) {
+    return Status::InvalidArgument("histogram has no le=\"+Inf\" bucket");
+  }
+  double previous = 0;
+  for (double count : h.bucket_counts) {
+    if (std::isnan(count) || count < previous) {
+      return Status::InvalidArgument(
+          "histogram bucket counts must be cumulative (never decreasing, never negative)");
+    }
+    previous = count;
+  }
+  return Status::Ok();
+}
+
+Status CheckSummary(model::SummaryValue& s, const Limits& limits) {
+  if (s.quantiles.size() > limits.max_buckets_per_histogram) {
+    return Status::InvalidArgument("more than " + std::to_string(limits.max_buckets_per_histogram) +
+                                   " quantiles in one summary");
+  }
+  for (const model::Quantile& q : s.quantiles) {
+    if (std::isnan(q.quantile) || q.quantile < 0 || q.quantile > 1) {
+      return Status::InvalidArgument("quantile must be a number between 0 and 1");
+    }
+  }
+  const auto by_quantile = [](const model::Quantile& a, const model::Quantile& b) {
+    return a.quantile < b.quantile;
+  };
+  if (!std::is_sorted(s.quantiles.begin(), s.quantiles.end(), by_quantile)) {
+    std::sort(s.quantiles.begin(), s.quantiles.end(), by_quantile);
+  }
+  const auto same = [](const model::Quantile& a, const model::Quantile& b) {
+    return a.quantile == b.quantile;
+  };
+  if (std::adjacent_find(s.quantiles.begin(), s.quantiles.end(), same) != s.quantiles.end()) {
+    return Status::InvalidArgument("a quantile appears twice");
+  }
+  return Status::Ok();
+}
+
+Status CheckValue(const model::Family& family, model::Series& series, const Limits& limits) {
+  if (!model::ValueMatchesType(series.value, family.type)) {
+    return Status::InvalidArgument("value does not fit metric type " +
+                                   std::string(model::TypeName(family.type)));
+  }
+  if (const auto* h = std::get_if<model::HistogramValue>(&series.value)) {
+    return CheckHistogram(*h, limits);
+  }
+  if (auto* s = std::get_if<model::SummaryValue>(&series.value)) return CheckSummary(*s, limits);
+  return Status::Ok();
+}
+
+// The index of a series whose labels an earlier one has, if any. Series stay where
+// they are, so the index still locates the series in the body.
+std::optional<std::size_t> RepeatedSeries(const std::vector<model::Series>& series) {
+  // Most bodies list series in order already: then a repeat is a neighbour.
+  bool sorted = true;
+  for (std::size_t i = 1; i < series.size() && sorted; ++i) {
+    const int c = model::CompareLabels(series[i - 1].labels, series[i].labels);
+    if (c == 0) return i;
+    sorted = c < 0;
+  }
+  if (sorted) return std::nullopt;
+  const auto less = [&](std::size_t a, std::size_t b) {
+    const int c = model::CompareLabels(series[a].labels, series[b].labels);
+    return c < 0 || (c == 0 && a < b);
+  };
+  std::vector<std::size_t> order(series.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), less);
+  for (std::size_t i = 1; i < order.size(); ++i) {
+    if (model::SameLabels(series[order[i - 1]].labels, series[order[i]].labels)) return order[i];
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Status ValidatePush(model::Push& push, const Limits& limits, const PushLocator& where) {
+  const auto fail = [&](std::size_t f, std::size_t s, const Status& status) {
+    return Status::InvalidArgument(where(f, s) + status.message());
+  };
+  // Every sample name and the family that writes it, when there are several families.
+  std::map<std::string, std::size_t, std::less<>> owners;
+  for (std::size_t f = 0; f < push.families.size(); ++f) {
+    model::Family& family = push.families[f];
+    if (family.name.size() > limits.max_name_length) {
+      return fail(f, 0,
+                  Status::InvalidArgument("metric name longer than " +
+                                          std::to_string(limits.max_name_length) + " bytes"));
+    }
+    if (!model::IsValidMetricName(family.name)) {
+      return fail(f, 0, Status::InvalidArgument("invalid metric name \"" + family.name + "\""));
+    }
+    if (family.help.size() > limits.max_help_length) {
+      return fail(f, 0,
+                  Status::InvalidArgument("HELP text longer than " +
+                                          std::to_string(limits.max_help_length) + " bytes"));
+    }
+    if (!model::IsValidUtf8(family.help)) {
+      return fail(f, 0, Status::InvalidArgument("HELP text is not valid UTF-8"));
+    }
+    if (push.families.size() > 1) {
+      for (std::string& sample : model::SampleNames(family.name, family.type)) {
+        auto [it, inserted] = owners.emplace(std::move(sample), f);
+        if (inserted) continue;
+        const model::Family& other = push.families[it->second];
+        return fail(f, 0,
+                    Status::InvalidArgument(
+                        other.name == family.name
+                            ? "metric \"" + family.name + "\" appears in two families"
+                            : "metric name \"" + it->first + "\" belongs to both " +
+                                  std::string(model::TypeName(other.type)) + " \"" + other.name +
+                                  "\" and " + std::string(model::TypeName(family.type)) + " \"" +
+                                  family.name + "\""));
+      }
+    }
+    for (std::size_t s = 0; s < family.series.size(); ++s) {
+      model::Series& series = family.series[s];
+      // Metadata labels steer merging; they are not part of the series identity.
+      std::erase_if(series.labels, [&](model::Label& l) {
+        if (!model::IsMetadataLabel(l.name)) return false;
+        model::SetLabel(series.metadata, l.name, l.value);
+        return true;
+      });
+      if (Status st = CheckLabels(series.labels, limits, false, family.name); !st.ok()) {
+        return fail(f, s, st);
+      }
+      if (Status st = CheckLabels(series.metadata, limits, true, family.name); !st.ok()) {
+        return fail(f, s, st);
+      }
+      if (Status st = CheckValue(family, series, limits); !st.ok()) {
+        return fail(f, s,
+                    Status::InvalidArgument(model::DescribeSeries(family.name, series.labels) +
+                                            ": " + st.message()));
+      }
+    }
+    if (auto twin = RepeatedSeries(family.series)) {
+      return fail(
+          f, *twin,
+          Status::InvalidArgument("duplicate sample for series " +
+                                  model::DescribeSeries(family.name, family.series[*twin].labels)));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace accumulator::parse
