@@ -28,7 +28,7 @@ void Router::Add(std::string_view pattern, std::initializer_list<std::string_vie
   routes_.push_back(std::move(route));
 }
 
-bool Router::Fits(const Entry& route, const std::vector<std::string>& segments,
+bool Router::Fits(const Entry& route, const std::vector<std::string_view>& segments,
                   std::vector<std::string>* params) {
   if (route.rest ? segments.size() < route.segments.size()
                  : segments.size() != route.segments.size()) {
@@ -38,7 +38,7 @@ bool Router::Fits(const Entry& route, const std::vector<std::string>& segments,
     const std::string& want = route.segments[i];
     const bool is_param = want.size() >= 2 && want.front() == '{' && want.back() == '}';
     if (is_param) {
-      if (params != nullptr) params->push_back(segments[i]);
+      if (params != nullptr) params->emplace_back(segments[i]);
     } else if (want != segments[i]) {
       return false;
     }
@@ -49,12 +49,18 @@ bool Router::Fits(const Entry& route, const std::vector<std::string>& segments,
 Response Router::Route(const Request& request) const {
   PathMatch match;
   match.path = request.path;
-  std::vector<std::string> segments;
-  for (std::string_view raw : parse::SplitPathSegments(request.path)) {
-    auto decoded = parse::PercentDecode(raw);
-    if (!decoded) return Response::Text(400, "malformed percent-encoding in the URL path");
-    segments.push_back(std::move(*decoded));
-    match.segment_starts.push_back(static_cast<std::size_t>(raw.data() - request.path.data()));
+  std::vector<std::string_view> segments = parse::SplitPathSegments(request.path);
+  // Most paths have no escapes: their segments are views into the path. Room for every
+  // decoded one up front, so the views into `decoded` stay valid.
+  std::vector<std::string> decoded;
+  decoded.reserve(segments.size());
+  match.segment_starts.reserve(segments.size());
+  for (std::string_view& segment : segments) {
+    match.segment_starts.push_back(static_cast<std::size_t>(segment.data() - request.path.data()));
+    if (segment.find('%') == std::string_view::npos) continue;
+    auto plain = parse::PercentDecode(segment);
+    if (!plain) return Response::Text(400, "malformed percent-encoding in the URL path");
+    segment = decoded.emplace_back(std::move(*plain));
   }
   std::vector<std::string> allowed;
   for (const Entry& route : routes_) {

@@ -44,7 +44,7 @@ class Router {
     std::vector<std::string> methods;
     Handler handler;
   };
-  static bool Fits(const Entry& route, const std::vector<std::string>& segments,
+  static bool Fits(const Entry& route, const std::vector<std::string_view>& segments,
                    std::vector<std::string>* params);
   std::vector<Entry> routes_;
 };

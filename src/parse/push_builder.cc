@@ -375,7 +375,10 @@ Result<model::Push> PushBuilder::Finish() && {
   }
 
   model::Push push;
-  std::vector<std::vector<std::size_t>> lines;  // of each series, for ValidatePush's messages
+  // The line of each series, for ValidatePush's messages: family f's series start at
+  // lines[first[f]]. From the arena, like the series nodes.
+  std::pmr::vector<std::size_t> lines(&arena_);
+  std::pmr::vector<std::size_t> first(&arena_);
   for (PendingFamily& f : families_) {
     if (f.series.empty()) continue;  // HELP/TYPE without samples adds nothing
     if (IsScalarType(f.type) && f.type != model::MetricType::kCounter &&
@@ -390,18 +393,20 @@ Result<model::Push> PushBuilder::Finish() && {
     out.type = f.type;
     out.help = std::move(f.help);
     out.series.reserve(f.series.size());
-    std::vector<std::size_t>& family_lines = lines.emplace_back();
-    family_lines.reserve(f.series.size());
+    first.push_back(lines.size());
     while (!f.series.empty()) {
       auto node = f.series.extract(f.series.begin());  // moves the labels, no copy
-      family_lines.push_back(node.mapped().first_line);
+      lines.push_back(node.mapped().first_line);
       Status s = FinishSeries(f, std::move(node.key()), node.mapped(), out.series.emplace_back());
       if (!s.ok()) return s;
     }
   }
   if (Status s = ValidatePush(
           push, limits_,
-          [&](std::size_t family, std::size_t series) { return Where(lines[family][series]); });
+          [&](std::size_t family, std::size_t series) {
+            return Where(lines[first[family] + series]);
+          },
+          SeriesIdentity::kUniquePerFamily);  // the series come from a map keyed by labels
       !s.ok()) {
     return s;
   }

@@ -18,13 +18,11 @@ Status CheckLabel(const model::Label& label, const Limits& limits, bool metadata
     return Status::InvalidArgument("label name longer than " +
                                    std::to_string(limits.max_name_length) + " bytes");
   }
-  const bool valid_name = metadata ? model::IsMetadataLabel(label.name)
-                                   : model::IsValidLabelName(label.name) &&
-                                         !model::IsReservedLabelName(label.name) &&
-                                         !model::IsMetadataLabel(label.name);
-  if (!valid_name || !model::IsValidLabelName(label.name)) {
-    return Status::InvalidArgument("invalid label name \"" + label.name + "\"");
-  }
+  // Metadata labels start with "_", so they are never reserved ("__") names.
+  const bool valid_name =
+      model::IsValidLabelName(label.name) &&
+      (metadata ? model::IsMetadataLabel(label.name) : !model::IsReservedLabelName(label.name));
+  if (!valid_name) return Status::InvalidArgument("invalid label name \"" + label.name + "\"");
   if (label.value.size() > limits.max_label_value_length) {
     return Status::InvalidArgument("value of label \"" + label.name + "\" longer than " +
                                    std::to_string(limits.max_label_value_length) + " bytes");
@@ -35,22 +33,42 @@ Status CheckLabel(const model::Label& label, const Limits& limits, bool metadata
   return Status::Ok();
 }
 
+// CheckLabel's verdict without building a Status: the common case, every label fine.
+bool LabelPasses(const model::Label& label, const Limits& limits, bool metadata) {
+  return label.name.size() <= limits.max_name_length && model::IsValidLabelName(label.name) &&
+         (metadata ? model::IsMetadataLabel(label.name)
+                   : !model::IsReservedLabelName(label.name)) &&
+         label.value.size() <= limits.max_label_value_length && model::IsValidUtf8(label.value);
+}
+
+// Checks every label and puts them in name order, in one pass when they come sorted
+// (as clients write them). `has_metadata` tells whether a series label is a metadata one.
 Status CheckLabels(model::Labels& labels, const Limits& limits, bool metadata,
-                   std::string_view family) {
+                   std::string_view family, bool* has_metadata) {
   if (!metadata && labels.size() > limits.max_labels_per_series) {
     return Status::InvalidArgument("more than " + std::to_string(limits.max_labels_per_series) +
                                    " labels on one series");
   }
-  for (const model::Label& label : labels) {
-    if (Status s = CheckLabel(label, limits, metadata); !s.ok()) return s;
+  bool sorted = true;
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    const model::Label& label = labels[i];
+    const bool is_metadata = !metadata && model::IsMetadataLabel(label.name);
+    if (is_metadata) {
+      *has_metadata = true;  // checked as metadata once moved
+    } else if (!LabelPasses(label, limits, metadata)) {
+      return CheckLabel(label, limits, metadata);
+    }
+    if (i == 0) continue;
+    const int order = model::CompareBytes(labels[i - 1].name, label.name);
+    if (order == 0)
+      return Status::InvalidArgument("a label name repeats in " + std::string(family));
+    sorted = sorted && order < 0;
   }
+  if (sorted) return Status::Ok();
   const auto name_less = [](const model::Label& a, const model::Label& b) {
     return model::CompareBytes(a.name, b.name) < 0;
   };
-  // Clients usually write labels sorted already.
-  if (!std::is_sorted(labels.begin(), labels.end(), name_less)) {
-    std::sort(labels.begin(), labels.end(), name_less);
-  }
+  std::sort(labels.begin(), labels.end(), name_less);
   const auto same_name = [](const model::Label& a, const model::Label& b) {
     return model::SameBytes(a.name, b.name);
   };
@@ -154,7 +172,8 @@ std::optional<std::size_t> RepeatedSeries(const std::vector<model::Series>& seri
 
 }  // namespace
 
-Status ValidatePush(model::Push& push, const Limits& limits, const PushLocator& where) {
+Status ValidatePush(model::Push& push, const Limits& limits, const PushLocator& where,
+                    SeriesIdentity identity) {
   const auto fail = [&](std::size_t f, std::size_t s, const Status& status) {
     return Status::InvalidArgument(where(f, s) + status.message());
   };
@@ -195,17 +214,24 @@ Status ValidatePush(model::Push& push, const Limits& limits, const PushLocator& 
     }
     for (std::size_t s = 0; s < family.series.size(); ++s) {
       model::Series& series = family.series[s];
-      // Metadata labels steer merging; they are not part of the series identity.
-      std::erase_if(series.labels, [&](model::Label& l) {
-        if (!model::IsMetadataLabel(l.name)) return false;
-        model::SetLabel(series.metadata, l.name, l.value);
-        return true;
-      });
-      if (Status st = CheckLabels(series.labels, limits, false, family.name); !st.ok()) {
+      bool has_metadata = false;
+      if (Status st = CheckLabels(series.labels, limits, false, family.name, &has_metadata);
+          !st.ok()) {
         return fail(f, s, st);
       }
-      if (Status st = CheckLabels(series.metadata, limits, true, family.name); !st.ok()) {
-        return fail(f, s, st);
+      // Metadata labels steer merging; they are not part of the series identity.
+      if (has_metadata) {
+        std::erase_if(series.labels, [&](const model::Label& l) {
+          if (!model::IsMetadataLabel(l.name)) return false;
+          model::SetLabel(series.metadata, l.name, l.value);
+          return true;
+        });
+      }
+      if (!series.metadata.empty()) {
+        if (Status st = CheckLabels(series.metadata, limits, true, family.name, &has_metadata);
+            !st.ok()) {
+          return fail(f, s, st);
+        }
       }
       if (Status st = CheckValue(family, series, limits); !st.ok()) {
         return fail(f, s,
@@ -213,6 +239,7 @@ Status ValidatePush(model::Push& push, const Limits& limits, const PushLocator& 
                                             ": " + st.message()));
       }
     }
+    if (identity == SeriesIdentity::kUniquePerFamily) continue;
     if (auto twin = RepeatedSeries(family.series)) {
       return fail(
           f, *twin,

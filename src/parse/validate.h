@@ -24,6 +24,11 @@ using PushLocator = std::function<std::string(std::size_t family, std::size_t se
 // series' labels and each summary's quantiles in order. kInvalidArgument names the
 // problem after `where`'s prefix. Merge rules (a counter's increment must not be
 // negative, ...) are the store's (store/merge.h).
-Status ValidatePush(model::Push& push, const Limits& limits, const PushLocator& where);
+enum class SeriesIdentity {
+  kUnchecked,        // a series may repeat in its family: ValidatePush looks
+  kUniquePerFamily,  // the parser keyed its series by labels, so none repeats
+};
+Status ValidatePush(model::Push& push, const Limits& limits, const PushLocator& where,
+                    SeriesIdentity identity = SeriesIdentity::kUnchecked);
 
 }  // namespace accumulator::parse
