@@ -111,8 +111,9 @@ def start_pushgateway(workdir):
                                   "--persistence.file=", "--log.level=warn"], port, workdir)
 
 
-def wrk(target, script, seconds, connections, series=10):
-    env = dict(os.environ, SERIES=str(series), PUSH_PATH=PUSH_PATH)
+def wrk(target, script, seconds, connections, series=10, new_connection=False):
+    env = dict(os.environ, SERIES=str(series), PUSH_PATH=PUSH_PATH,
+               NEW_CONNECTION="1" if new_connection else "0")
     threads = min(2, connections)
     out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s",
                           "--timeout", "10s", "-s", str(HERE / script), target.url],
@@ -258,6 +259,20 @@ def main():
         push_10_64 = rows[3][1]
         rows.append(("push 10-series/64 conns as share of our GET /-/healthy",
                      f"{100 * push_10_64 / trivial_ours:.0f}%", "", ""))
+
+        # A Lambda whose HTTP client is made inside the handler opens a connection per
+        # push; the ceiling is our trivial request over a new connection each time.
+        ours, theirs = median_of_rounds(
+            lambda t: wrk(t, "trivial.lua", s, 64, new_connection=True))
+        rows.append(("GET /-/healthy, new connection each (req/s)", ours["rate"], theirs["rate"],
+                     ratio(ours["rate"], theirs["rate"])))
+        trivial_new_ours = ours["rate"]
+        ours, theirs = median_of_rounds(
+            lambda t: wrk(t, "push.lua", s, 64, 10, new_connection=True))
+        rows.append(("push 10-series, new connection each (req/s)", ours["rate"], theirs["rate"],
+                     ratio(ours["rate"], theirs["rate"])))
+        rows.append(("push 10-series, new connection each, as share of our new-connection GET",
+                     f"{100 * ours['rate'] / trivial_new_ours:.0f}%", "", ""))
 
         # One fresh pair per store size: preload, then scrape, RSS and push rate on it.
         sizes = sorted({10_000, 100_000, args.max_series})

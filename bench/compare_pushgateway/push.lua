@@ -9,6 +9,9 @@ wrk.method = "POST"
 wrk.path = os.getenv("PUSH_PATH") or "/metrics/job/bench"
 wrk.body = table.concat(lines, "\n") .. "\n"
 wrk.headers["Content-Type"] = "text/plain; version=0.0.4"
+-- NEW_CONNECTION=1: one TCP connection per request, as a Lambda that makes its HTTP
+-- client inside the handler does (the server closes after answering; wrk reconnects).
+if os.getenv("NEW_CONNECTION") == "1" then wrk.headers["Connection"] = "close" end
 
 -- summary.errors.status counts answers >= 400, which are reported, not counted as pushes.
 function done(summary, latency, requests)
