@@ -48,7 +48,7 @@ inline std::string FormatUtc(TimePoint t, const char* format) {
   gmtime_r(&secs, &tm);
   char buf[64];
   const std::size_t n = std::strftime(buf, sizeof buf, format, &tm);
-  return std::string(buf, n);
+  return {buf, n};
 }
 
 }  // namespace accumulator

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <shared_mutex>
 
@@ -45,6 +47,51 @@ class MA_SCOPED_CAPABILITY MutexLock {
 
  private:
   Mutex& mu_;
+};
+
+// std::mutex with annotations, for state that threads wait on with a CondVar.
+class MA_CAPABILITY("mutex") WaitMutex {
+ public:
+  void Lock() MA_ACQUIRE() { mu_.lock(); }
+  void Unlock() MA_RELEASE() { mu_.unlock(); }
+
+ private:
+  friend class CondVar;
+  std::mutex mu_;
+};
+
+class MA_SCOPED_CAPABILITY WaitMutexLock {
+ public:
+  explicit WaitMutexLock(WaitMutex& mu) MA_ACQUIRE(mu) : mu_(mu) { mu_.Lock(); }
+  ~WaitMutexLock() MA_RELEASE() { mu_.Unlock(); }
+  WaitMutexLock(const WaitMutexLock&) = delete;
+  WaitMutexLock& operator=(const WaitMutexLock&) = delete;
+
+ private:
+  WaitMutex& mu_;
+};
+
+// A condition variable over a WaitMutex (leveldb's port::CondVar): a wait releases the
+// mutex and holds it again when it returns, so the analysis sees it held throughout.
+// Callers loop on their condition; waits may wake spuriously.
+class CondVar {
+ public:
+  void Wait(WaitMutex& mu) MA_REQUIRES(mu) {
+    std::unique_lock<std::mutex> lock(mu.mu_, std::adopt_lock);
+    cv_.wait(lock);
+    lock.release();
+  }
+  // Returns after `timeout` at the latest.
+  void WaitFor(WaitMutex& mu, std::chrono::nanoseconds timeout) MA_REQUIRES(mu) {
+    std::unique_lock<std::mutex> lock(mu.mu_, std::adopt_lock);
+    cv_.wait_for(lock, timeout);
+    lock.release();
+  }
+  void NotifyOne() { cv_.notify_one(); }
+  void NotifyAll() { cv_.notify_all(); }
+
+ private:
+  std::condition_variable cv_;
 };
 
 class MA_SCOPED_CAPABILITY ReaderLock {

@@ -125,11 +125,8 @@ std::optional<std::string> KeyField(const YAML::Node& node, const std::string& k
   auto text = Scalar(node, key, problems);
   if (text && text->size() > 3 && text->starts_with("${") && text->ends_with("}")) {
     const std::string name = text->substr(2, text->size() - 3);
-    const bool valid_name =
-        std::all_of(name.begin(), name.end(),
-                    [](unsigned char c) { return std::isalnum(c) != 0 || c == '_'; }) &&
-        std::isdigit(static_cast<unsigned char>(name[0])) == 0;
-    if (valid_name) {
+    // Environment variable names have label names' grammar: [a-zA-Z_][a-zA-Z0-9_]*.
+    if (model::IsValidLabelName(name)) {
       const char* value = std::getenv(name.c_str());
       if (value == nullptr || *value == '\0') {
         problems.Add(node, key, "environment variable " + name + " is not set");

@@ -41,7 +41,11 @@ bool SetLabel(Labels& labels, std::string_view name, std::string_view value) {
   return false;
 }
 
-int CompareLabels(const Labels& a, const Labels& b) {
+namespace {
+
+// One comparison for owned and borrowed label sets alike.
+template <typename Other>
+int CompareLabelSets(const Labels& a, const Other& b) {
   const std::size_t n = std::min(a.size(), b.size());
   for (std::size_t i = 0; i < n; ++i) {
     if (int c = CompareBytes(a[i].name, b[i].name); c != 0) return c;
@@ -50,13 +54,21 @@ int CompareLabels(const Labels& a, const Labels& b) {
   return static_cast<int>(a.size() > b.size()) - static_cast<int>(a.size() < b.size());
 }
 
-bool SameLabels(const Labels& a, const Labels& b) {
+template <typename Other>
+bool SameLabelSets(const Labels& a, const Other& b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
     if (!SameBytes(a[i].name, b[i].name) || !SameBytes(a[i].value, b[i].value)) return false;
   }
   return true;
 }
+
+}  // namespace
+
+int CompareLabels(const Labels& a, const Labels& b) { return CompareLabelSets(a, b); }
+int CompareLabels(const Labels& a, std::span<const LabelRef> b) { return CompareLabelSets(a, b); }
+bool SameLabels(const Labels& a, const Labels& b) { return SameLabelSets(a, b); }
+bool SameLabels(const Labels& a, std::span<const LabelRef> b) { return SameLabelSets(a, b); }
 
 std::size_t HashLabels(const Labels& labels) {
   std::size_t h = 0xcbf29ce484222325ULL;

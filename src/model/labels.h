@@ -2,6 +2,7 @@
 
 #include <compare>
 #include <cstddef>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,9 +36,11 @@ const std::string* FindLabel(const Labels& labels, std::string_view name);
 bool SetLabel(Labels& labels, std::string_view name, std::string_view value);
 
 // <0, 0, >0 in the order of Labels' operator<=>, and equality, without its calls to
-// memcmp.
+// memcmp. The span overloads compare a set with borrowed labels, e.g. a body's.
 int CompareLabels(const Labels& a, const Labels& b);
+int CompareLabels(const Labels& a, std::span<const LabelRef> b);
 bool SameLabels(const Labels& a, const Labels& b);
+bool SameLabels(const Labels& a, std::span<const LabelRef> b);
 
 std::size_t HashLabels(const Labels& labels);
 

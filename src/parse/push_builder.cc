@@ -38,26 +38,6 @@ std::optional<double> TakeBoundLabel(std::vector<model::LabelRef>& labels, std::
   return std::nullopt;
 }
 
-// <0, 0, >0 as owned label set `a` orders before, as, or after borrowed `b`.
-int CompareWithRefs(const model::Labels& a, std::span<const model::LabelRef> b) {
-  const std::size_t n = std::min(a.size(), b.size());
-  for (std::size_t i = 0; i < n; ++i) {
-    if (int c = model::CompareBytes(a[i].name, b[i].name); c != 0) return c;
-    if (int c = model::CompareBytes(a[i].value, b[i].value); c != 0) return c;
-  }
-  return static_cast<int>(a.size() > b.size()) - static_cast<int>(a.size() < b.size());
-}
-
-bool SameAsRefs(const model::Labels& a, std::span<const model::LabelRef> b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (!model::SameBytes(a[i].name, b[i].name) || !model::SameBytes(a[i].value, b[i].value)) {
-      return false;
-    }
-  }
-  return true;
-}
-
 // Room for the grouping labels a push adds to every series (job, instance, usually no
 // more), so adding them does not move the labels again.
 constexpr std::size_t kGroupingRoom = 4;
@@ -80,11 +60,11 @@ bool PushBuilder::LabelsLess::operator()(const model::Labels& a, const model::La
 }
 bool PushBuilder::LabelsLess::operator()(const model::Labels& a,
                                          std::span<const model::LabelRef> b) const {
-  return CompareWithRefs(a, b) < 0;
+  return model::CompareLabels(a, b) < 0;
 }
 bool PushBuilder::LabelsLess::operator()(std::span<const model::LabelRef> a,
                                          const model::Labels& b) const {
-  return CompareWithRefs(b, a) > 0;
+  return model::CompareLabels(b, a) > 0;
 }
 
 std::pair<const model::Labels, PushBuilder::PendingSeries>& PushBuilder::SeriesFor(
@@ -92,15 +72,15 @@ std::pair<const model::Labels, PushBuilder::PendingSeries>& PushBuilder::SeriesF
   const std::span<const model::LabelRef> labels(labels_);
   // A histogram's or summary's lines come one after another: most samples find their
   // series here without a search.
-  if (family.last_series != nullptr && SameAsRefs(family.last_series->first, labels)) {
+  if (family.last_series != nullptr && model::SameLabels(family.last_series->first, labels)) {
     return *family.last_series;
   }
   auto& series = family.series;
   // Bodies often list series in order: the end is the first place to try.
   auto at = series.end();
-  if (!series.empty() && CompareWithRefs(std::prev(at)->first, labels) >= 0) {
+  if (!series.empty() && model::CompareLabels(std::prev(at)->first, labels) >= 0) {
     at = series.lower_bound(labels);
-    if (at != series.end() && SameAsRefs(at->first, labels)) {
+    if (at != series.end() && model::SameLabels(at->first, labels)) {
       family.last_series = &*at;
       return *at;
     }

@@ -21,12 +21,13 @@ class Cursor {
     return true;
   }
   std::string_view Identifier(bool allow_colon) {
+    using model::name_chars::kCharClasses;
     const std::size_t start = pos_;
     while (pos_ < text_.size()) {
-      const char c = text_[pos_];
-      const bool ok = std::isalpha(static_cast<unsigned char>(c)) || c == '_' ||
-                      (allow_colon && c == ':') ||
-                      (pos_ > start && std::isdigit(static_cast<unsigned char>(c)));
+      const unsigned char cls = kCharClasses[static_cast<unsigned char>(text_[pos_])];
+      const bool ok = (cls & model::name_chars::kLetterOrUnderscore) != 0 ||
+                      (allow_colon && (cls & model::name_chars::kColon) != 0) ||
+                      (pos_ > start && (cls & model::name_chars::kDigit) != 0);
       if (!ok) break;
       ++pos_;
     }

@@ -240,10 +240,10 @@ void Persistence::WhenDurable(Ticket ticket, std::function<void(Status)> done) {
 }
 
 Status Persistence::Checkpoint() {
-  std::lock_guard checkpoint_lock(checkpoint_mu_);
+  MutexLock checkpoint_lock(checkpoint_mu_);
   const auto start = std::chrono::steady_clock::now();
   {
-    std::lock_guard lock(stats_mu_);
+    MutexLock lock(stats_mu_);
     last_attempt_ = start;
   }
   const WalStats before = wal_->Stats();
@@ -257,7 +257,7 @@ Status Persistence::Checkpoint() {
     status = WriteFileAtomically(options_.dir + "/" + SnapshotFileName(*cut), data);
   }
   if (!status.ok()) {
-    std::lock_guard lock(stats_mu_);
+    MutexLock lock(stats_mu_);
     ++snapshot_failures_;
     log::Error("snapshot failed: " + status.message());
     return status;
@@ -277,7 +277,7 @@ Status Persistence::Checkpoint() {
 
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::lock_guard lock(stats_mu_);
+  MutexLock lock(stats_mu_);
   log_bytes_at_snapshot_ = before.bytes;
   log_records_at_snapshot_ = before.records;
   last_snapshot_time_ = clock_.Now();
@@ -294,7 +294,7 @@ void Persistence::CheckpointIfDue() {
   const auto now = std::chrono::steady_clock::now();
   bool due = false;
   {
-    std::lock_guard lock(stats_mu_);
+    MutexLock lock(stats_mu_);
     const bool changed = wal.records > log_records_at_snapshot_;
     const bool grown = wal.bytes - log_bytes_at_snapshot_ >= options_.snapshot_after_bytes;
     const auto since = now - last_attempt_;
@@ -335,7 +335,7 @@ std::vector<model::Family> Persistence::SelfMetrics() const {
                               model::MetricType::kHistogram,
                               "Time of each fsync of the write-ahead log.",
                               {model::Series{{}, std::move(fsync), {}}}});
-  std::lock_guard lock(stats_mu_);
+  MutexLock lock(stats_mu_);
   out.push_back(Counter("metrics_accumulator_snapshots_total", "Snapshots written.",
                         static_cast<double>(snapshots_)));
   out.push_back(Counter("metrics_accumulator_snapshot_failures_total",

@@ -4,11 +4,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "common/status.h"
 #include "model/metric.h"
 #include "persist/wal.h"
@@ -67,7 +67,7 @@ class Persistence final : public store::Journal {
 
   // Writes a snapshot of the store and removes log segments the previous snapshot
   // no longer needs (two snapshots are kept, so a damaged newest one has a fallback).
-  Status Checkpoint();
+  Status Checkpoint() MA_EXCLUDES(checkpoint_mu_, stats_mu_);
   // Checkpoints if one is due (see PersistenceOptions); for a once-a-second ticker.
   void CheckpointIfDue();
 
@@ -86,16 +86,16 @@ class Persistence final : public store::Journal {
   RecoveryReport recovery_;
   std::uint64_t next_sequence_after_recovery_ = 1;
 
-  std::mutex checkpoint_mu_;  // one snapshot at a time
-  mutable std::mutex stats_mu_;
-  std::uint64_t log_bytes_at_snapshot_ = 0;
-  std::uint64_t log_records_at_snapshot_ = 0;
-  std::chrono::steady_clock::time_point last_attempt_{};
-  TimePoint last_snapshot_time_{};
-  double last_snapshot_seconds_ = 0;
-  std::uint64_t last_snapshot_bytes_ = 0;
-  std::uint64_t snapshots_ = 0;
-  std::uint64_t snapshot_failures_ = 0;
+  Mutex checkpoint_mu_;  // one snapshot at a time
+  mutable Mutex stats_mu_;
+  std::uint64_t log_bytes_at_snapshot_ MA_GUARDED_BY(stats_mu_) = 0;
+  std::uint64_t log_records_at_snapshot_ MA_GUARDED_BY(stats_mu_) = 0;
+  std::chrono::steady_clock::time_point last_attempt_ MA_GUARDED_BY(stats_mu_){};
+  TimePoint last_snapshot_time_ MA_GUARDED_BY(stats_mu_){};
+  double last_snapshot_seconds_ MA_GUARDED_BY(stats_mu_) = 0;
+  std::uint64_t last_snapshot_bytes_ MA_GUARDED_BY(stats_mu_) = 0;
+  std::uint64_t snapshots_ MA_GUARDED_BY(stats_mu_) = 0;
+  std::uint64_t snapshot_failures_ MA_GUARDED_BY(stats_mu_) = 0;
 };
 
 }  // namespace accumulator::persist

@@ -66,7 +66,7 @@ Result<std::unique_ptr<WriteAheadLog>> WriteAheadLog::Open(WalOptions options,
   auto existing = ListSegments(wal->options_.dir);
   if (!existing.ok()) return existing.status();
   {
-    std::lock_guard lock(wal->mu_);
+    WaitMutexLock lock(wal->mu_);
     wal->segments_ = std::move(*existing);
     if (Status s = wal->StartSegmentLocked(next_sequence); !s.ok()) return s;
     wal->durable_through_ = next_sequence - 1;
@@ -81,10 +81,10 @@ Result<std::unique_ptr<WriteAheadLog>> WriteAheadLog::Open(WalOptions options,
 
 WriteAheadLog::~WriteAheadLog() {
   {
-    std::lock_guard lock(mu_);
+    WaitMutexLock lock(mu_);
     stop_ = true;
   }
-  flusher_wake_.notify_all();
+  flusher_wake_.NotifyAll();
   if (flusher_) flusher_->join();
   (void)Sync();
 }
@@ -121,7 +121,7 @@ Result<std::uint64_t> WriteAheadLog::Append(std::string_view payload) {
   std::string frame;
   frame.reserve(kFrameHeaderBytes + payload.size());
   AppendFrame(payload, frame);
-  std::lock_guard lock(mu_);
+  WaitMutexLock lock(mu_);
   if (broken_) return Status::Unavailable("write-ahead log unusable: " + stats_.last_error);
   if (segment_size_ + frame.size() > options_.segment_bytes &&
       segment_size_ > kSegmentHeaderBytes) {
@@ -166,7 +166,7 @@ void WriteAheadLog::RecordFsyncLocked(double seconds) {
 }
 
 Status WriteAheadLog::WaitDurable(std::uint64_t sequence) {
-  std::unique_lock lock(mu_);
+  WaitMutexLock lock(mu_);
   if (options_.policy != FsyncPolicy::kAlways) {
     return broken_ ? Status::Unavailable(stats_.last_error) : Status::Ok();
   }
@@ -174,42 +174,45 @@ Status WriteAheadLog::WaitDurable(std::uint64_t sequence) {
     if (durable_through_ >= sequence) return Status::Ok();
     if (broken_) return Status::Unavailable(stats_.last_error);
     if (!syncing_) break;
-    synced_.wait(lock);
+    synced_.Wait(mu_);
   }
   // This caller leads: one fsync covers every record appended so far, and the callers
   // that queue up meanwhile share the next one (group commit).
-  SyncLocked(lock);
+  SyncLocked();
   if (durable_through_ >= sequence) return Status::Ok();
   return Status::Unavailable(stats_.last_error);
 }
 
 void WriteAheadLog::WhenDurable(std::uint64_t sequence, std::function<void(Status)> done) {
-  std::unique_lock lock(mu_);
-  if (options_.policy == FsyncPolicy::kAlways && durable_through_ < sequence && !broken_) {
-    waiters_.push_back(Waiter{sequence, std::move(done)});
-    lock.unlock();
-    flusher_wake_.notify_one();
+  Status status = Status::Ok();
+  {
+    WaitMutexLock lock(mu_);
+    if (options_.policy == FsyncPolicy::kAlways && durable_through_ < sequence && !broken_) {
+      waiters_.push_back(Waiter{sequence, std::move(done)});
+      done = nullptr;
+    } else if (broken_ &&
+               (options_.policy != FsyncPolicy::kAlways || durable_through_ < sequence)) {
+      status = Status::Unavailable(stats_.last_error);
+    }
+  }
+  if (!done) {
+    flusher_wake_.NotifyOne();
     return;
   }
-  Status status = Status::Ok();
-  if (broken_ && (options_.policy != FsyncPolicy::kAlways || durable_through_ < sequence)) {
-    status = Status::Unavailable(stats_.last_error);
-  }
-  lock.unlock();
   done(status);
 }
 
 void WriteAheadLog::SyncLoop() {
-  std::unique_lock lock(mu_);
+  mu_.Lock();
   while (true) {
-    flusher_wake_.wait(lock, [this] { return !syncing_ && (stop_ || !waiters_.empty()); });
-    if (waiters_.empty()) return;  // stopping, and everyone has been answered
+    while (syncing_ || (!stop_ && waiters_.empty())) flusher_wake_.Wait(mu_);
+    if (waiters_.empty()) break;  // stopping, and everyone has been answered
     // One fsync covers everything appended so far, so every push that arrived while
     // the last one ran shares this one (group commit without a parked thread each).
     const bool covered = std::all_of(waiters_.begin(), waiters_.end(), [this](const Waiter& w) {
       return w.sequence <= durable_through_;
     });
-    if (!covered && !broken_) SyncLocked(lock);
+    if (!covered && !broken_) SyncLocked();
     std::vector<Waiter> answered;
     std::vector<Waiter> still;
     for (Waiter& w : waiters_) {
@@ -218,24 +221,25 @@ void WriteAheadLog::SyncLoop() {
     waiters_ = std::move(still);
     const std::uint64_t durable_through = durable_through_;
     const Status broken = Status::Unavailable(stats_.last_error);
-    lock.unlock();
+    mu_.Unlock();
     for (Waiter& w : answered) w.done(w.sequence <= durable_through ? Status::Ok() : broken);
     answered.clear();  // callbacks are released outside the lock too
-    lock.lock();
+    mu_.Lock();
   }
+  mu_.Unlock();
 }
 
-void WriteAheadLog::SyncLocked(std::unique_lock<std::mutex>& lock) {
+void WriteAheadLog::SyncLocked() {
   syncing_ = true;
   const std::uint64_t target = next_sequence_ - 1;
   const std::shared_ptr<File> file = current_;
-  lock.unlock();
+  mu_.Unlock();
   const auto start = std::chrono::steady_clock::now();
   const int rc = ::fdatasync(file->fd);
   const int error = errno;
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  lock.lock();
+  mu_.Lock();
   syncing_ = false;
   RecordFsyncLocked(seconds);
   if (rc == 0) {
@@ -243,8 +247,8 @@ void WriteAheadLog::SyncLocked(std::unique_lock<std::mutex>& lock) {
   } else {
     MarkBrokenLocked(ErrnoStatus("fsync", file->path, error));
   }
-  synced_.notify_all();
-  flusher_wake_.notify_all();  // SyncLoop may answer waiters this fsync covered
+  synced_.NotifyAll();
+  flusher_wake_.NotifyAll();  // SyncLoop may answer waiters this fsync covered
 }
 
 void WriteAheadLog::MarkBrokenLocked(const Status& status) {
@@ -255,18 +259,18 @@ void WriteAheadLog::MarkBrokenLocked(const Status& status) {
 }
 
 Status WriteAheadLog::Sync() {
-  std::unique_lock lock(mu_);
-  synced_.wait(lock, [this] { return !syncing_; });
-  if (!broken_ && durable_through_ + 1 < next_sequence_) SyncLocked(lock);
+  WaitMutexLock lock(mu_);
+  while (syncing_) synced_.Wait(mu_);
+  if (!broken_ && durable_through_ + 1 < next_sequence_) SyncLocked();
   return broken_ ? Status::Unavailable(stats_.last_error) : Status::Ok();
 }
 
 void WriteAheadLog::FlushLoop() {
-  std::unique_lock lock(mu_);
+  WaitMutexLock lock(mu_);
   while (!stop_) {
-    flusher_wake_.wait_for(lock, options_.fsync_interval);
+    flusher_wake_.WaitFor(mu_, options_.fsync_interval);
     if (stop_ || syncing_ || broken_ || durable_through_ + 1 >= next_sequence_) continue;
-    SyncLocked(lock);
+    SyncLocked();
   }
 }
 
@@ -281,7 +285,7 @@ Status WriteAheadLog::SyncForRotationLocked() {
 }
 
 Result<std::uint64_t> WriteAheadLog::Rotate() {
-  std::lock_guard lock(mu_);
+  WaitMutexLock lock(mu_);
   // A broken log is rotated anyway: the snapshot that follows saves what it lost.
   (void)SyncForRotationLocked();
   if (Status s = StartSegmentLocked(next_sequence_); !s.ok()) {
@@ -293,17 +297,17 @@ Result<std::uint64_t> WriteAheadLog::Rotate() {
 }
 
 void WriteAheadLog::MarkRecovered() {
-  std::lock_guard lock(mu_);
+  WaitMutexLock lock(mu_);
   if (!broken_) return;
   broken_ = false;
   durable_through_ = next_sequence_ - 1;
-  synced_.notify_all();
-  flusher_wake_.notify_all();
+  synced_.NotifyAll();
+  flusher_wake_.NotifyAll();
   log::Info("write-ahead log usable again: a snapshot saved everything it held");
 }
 
 void WriteAheadLog::RemoveSegmentsBefore(std::uint64_t sequence) {
-  std::lock_guard lock(mu_);
+  WaitMutexLock lock(mu_);
   // A segment ends where the next begins; the current one is never removed.
   for (std::size_t i = 0; i + 1 < segments_.size();) {
     if (segments_[i + 1].first_sequence <= sequence && segments_[i].path != current_->path) {
@@ -320,12 +324,12 @@ void WriteAheadLog::RemoveSegmentsBefore(std::uint64_t sequence) {
 }
 
 std::uint64_t WriteAheadLog::next_sequence() const {
-  std::lock_guard lock(mu_);
+  WaitMutexLock lock(mu_);
   return next_sequence_;
 }
 
 WalStats WriteAheadLog::Stats() const {
-  std::lock_guard lock(mu_);
+  WaitMutexLock lock(mu_);
   WalStats stats = stats_;
   stats.segments = segments_.size();
   stats.healthy = !broken_;

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/mutex.h"
 #include "common/status.h"
 
 namespace accumulator::persist {
@@ -99,37 +100,37 @@ class WriteAheadLog {
  private:
   struct File;
   explicit WriteAheadLog(WalOptions options);
-  Status StartSegmentLocked(std::uint64_t first_sequence);
-  void FlushLoop();
+  Status StartSegmentLocked(std::uint64_t first_sequence) MA_REQUIRES(mu_);
+  void FlushLoop() MA_EXCLUDES(mu_);
   // fsync: always: fsyncs while anyone waits in WhenDurable, then answers them.
-  void SyncLoop();
+  void SyncLoop() MA_EXCLUDES(mu_);
   // fsyncs the current segment before it is closed; marks the log broken if it fails.
-  Status SyncForRotationLocked();
+  Status SyncForRotationLocked() MA_REQUIRES(mu_);
   // fsyncs what was appended so far, outside the lock (which is held on entry and on
   // return), while `syncing_` keeps other callers waiting for its outcome.
-  void SyncLocked(std::unique_lock<std::mutex>& lock);
-  void MarkBrokenLocked(const Status& status);
-  void RecordFsyncLocked(double seconds);
+  void SyncLocked() MA_REQUIRES(mu_);
+  void MarkBrokenLocked(const Status& status) MA_REQUIRES(mu_);
+  void RecordFsyncLocked(double seconds) MA_REQUIRES(mu_);
 
   const WalOptions options_;
-  mutable std::mutex mu_;
-  std::condition_variable synced_;
-  std::shared_ptr<File> current_;  // guarded by mu_
-  std::uint64_t next_sequence_ = 1;
-  std::uint64_t durable_through_ = 0;  // every record up to this one is fsynced
-  std::size_t segment_size_ = 0;
-  bool syncing_ = false;  // a group-commit fsync is running outside the lock
-  bool broken_ = false;   // an fsync failed: durability cannot be promised any more
-  std::vector<SegmentFile> segments_;
-  WalStats stats_;
+  mutable WaitMutex mu_;
+  CondVar synced_;  // a sync finished (syncing_ went false)
+  std::shared_ptr<File> current_ MA_GUARDED_BY(mu_);
+  std::uint64_t next_sequence_ MA_GUARDED_BY(mu_) = 1;
+  std::uint64_t durable_through_ MA_GUARDED_BY(mu_) = 0;  // every record up to it is fsynced
+  std::size_t segment_size_ MA_GUARDED_BY(mu_) = 0;
+  bool syncing_ MA_GUARDED_BY(mu_) = false;  // a group-commit fsync runs outside the lock
+  bool broken_ MA_GUARDED_BY(mu_) = false;   // an fsync failed: durability is not promised
+  std::vector<SegmentFile> segments_ MA_GUARDED_BY(mu_);
+  WalStats stats_ MA_GUARDED_BY(mu_);
   struct Waiter {
     std::uint64_t sequence = 0;
     std::function<void(Status)> done;
   };
-  std::vector<Waiter> waiters_;  // in WhenDurable, for SyncLoop to answer
-  bool stop_ = false;
-  std::condition_variable flusher_wake_;  // stop_, and for SyncLoop: waiters_ or a sync
-  std::unique_ptr<std::thread> flusher_;  // FlushLoop or SyncLoop, per the policy
+  std::vector<Waiter> waiters_ MA_GUARDED_BY(mu_);  // in WhenDurable, for SyncLoop
+  bool stop_ MA_GUARDED_BY(mu_) = false;
+  CondVar flusher_wake_;  // stop_, and for SyncLoop: waiters_ or a sync
+  std::unique_ptr<std::thread> flusher_;  // FlushLoop or SyncLoop; set before it starts
 };
 
 }  // namespace accumulator::persist

@@ -34,7 +34,6 @@ void IdempotencyCache::MakeRoomLocked() {
     if (it != entries_.end() && it->second.phase == Phase::kApplied) return;
     if (it != entries_.end()) entries_.erase(it);
     order_.pop_front();
-    ++evictions_;
   }
 }
 
@@ -146,16 +145,6 @@ void IdempotencyCache::Clear() {
   const RememberedAnswer gone{503, "text/plain; charset=utf-8",
                               "the stored state was replaced; retry the push\n"};
   for (const Waiter& waiter : orphans) waiter(gone);
-}
-
-std::size_t IdempotencyCache::size() const {
-  MutexLock lock(mu_);
-  return entries_.size();
-}
-
-std::uint64_t IdempotencyCache::evictions() const {
-  MutexLock lock(mu_);
-  return evictions_;
 }
 
 }  // namespace accumulator::store

@@ -36,7 +36,7 @@ struct IdempotencyImage {
 // window, so a retried push is answered again instead of applied again (SPEC §2).
 // An applied push's answer is replayed only once the push is durable: until then a
 // retry waits for it, so no retry is acknowledged that a crash could still undo.
-// Bounded: past `capacity` keys the oldest is forgotten early (counted in evictions()).
+// Bounded: past `capacity` keys the oldest is forgotten early.
 // Thread-safe.
 class IdempotencyCache {
  public:
@@ -78,9 +78,6 @@ class IdempotencyCache {
   std::vector<IdempotencyImage> Export() const;
   void Clear();
 
-  std::size_t size() const;
-  std::uint64_t evictions() const;
-
  private:
   enum class Phase { kClaimed, kApplied, kDone };
   struct Entry {
@@ -98,7 +95,6 @@ class IdempotencyCache {
   mutable Mutex mu_;
   std::unordered_map<std::string, Entry> entries_ MA_GUARDED_BY(mu_);
   std::deque<std::pair<TimePoint, std::string>> order_ MA_GUARDED_BY(mu_);  // by insertion
-  std::uint64_t evictions_ MA_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace accumulator::store

@@ -58,7 +58,10 @@ class Journal {
   // WaitDurable without holding the caller's thread: calls `done` exactly once with
   // what WaitDurable would return, at once when that is known, else later from a
   // thread of the journal's. `done` must be quick and must not call the journal.
-  virtual void WhenDurable(Ticket ticket, std::function<void(Status)> done) {
+  // By value: implementations keep `done` until the journal reports.
+  virtual void WhenDurable(
+      Ticket ticket,
+      std::function<void(Status)> done) {  // NOLINT(performance-unnecessary-value-param)
     done(WaitDurable(ticket));
   }
 };
