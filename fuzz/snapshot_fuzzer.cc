@@ -35,8 +35,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       input.starts_with('F') ? FramedFile(input.substr(1)) : std::string(input);
   auto snapshot = persist::DecodeSnapshot(file);
   if (!snapshot.ok()) return 0;
-  static const accumulator::FakeClock clock;
-  accumulator::store::SeriesStore store(clock, 100);
+  static const accumulator::FakeClock kClock;
+  accumulator::store::SeriesStore store(kClock, 100);
   store.Restore(snapshot->image);
   const std::string again = persist::EncodeSnapshot(
       store.Checkpoint([] {}), snapshot->first_sequence_after, snapshot->taken, "fuzz");

@@ -11,8 +11,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   namespace persist = accumulator::persist;
   auto record = persist::DecodeRecord(AsText(data, size));
   if (!record.ok()) return 0;
-  static const accumulator::FakeClock clock;
-  accumulator::store::SeriesStore store(clock, 100);
+  static const accumulator::FakeClock kClock;
+  accumulator::store::SeriesStore store(kClock, 100);
   switch (record->kind) {
     case persist::DecodedRecord::Kind::kPush: {
       // Twice: the second merges into what the first stored.

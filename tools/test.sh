@@ -12,7 +12,15 @@ root=$(pwd)
 jobs=$(nproc)
 bash tools/install-deps.sh test
 
-step() { printf '\n==== %s ====\n' "$*"; }
+# Each stage's name, and the time the one before it took.
+stage_start=$SECONDS
+step() {
+  local now=$SECONDS
+  if [[ -n "${stage_name:-}" ]]; then printf '(%s: %d s)\n' "$stage_name" $((now - stage_start)); fi
+  stage_name="$*"
+  stage_start=$now
+  printf '\n==== %s ====\n' "$*"
+}
 
 step "format (clang-format --dry-run)"
 mapfile -t sources < <(git ls-files '*.cc' '*.h')
@@ -36,6 +44,12 @@ ctest --test-dir build -L unit --output-on-failure -j"$jobs"
 
 step "end-to-end tests (release)"
 MA_BINARY="$root/build/metrics-accumulator" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e
+
+step "clang-tidy over every source file (.clang-tidy, warnings as errors)"
+git ls-files 'src/*.cc' 'bench/*.cc' 'fuzz/*.cc' |
+  xargs -P "$jobs" -n 4 clang-tidy -p build --quiet --extra-arg=-Wno-unknown-warning-option \
+    >"$root/build/clang-tidy.log" 2>&1 || { grep -E 'warning:|error:' -A3 "$root/build/clang-tidy.log"; exit 1; }
+echo "clang-tidy clean"
 
 step "Helm chart and container image (deploy/test/run.sh)"
 bash deploy/test/run.sh
@@ -75,8 +89,9 @@ if [[ "${MA_TEST_QUICK:-0}" != "1" ]]; then
     MA_BINARY="$root/build-asan/metrics-accumulator" \
     /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e
 
-  step "TSan build"
-  configure build-tsan RelWithDebInfo -DMA_SANITIZE=thread -DMA_BUILD_BENCH=OFF
+  # clang, so this leg also checks the lock annotations (-Wthread-safety, as errors).
+  step "TSan build (clang, -Wthread-safety -Werror)"
+  CC=clang CXX=clang++ configure build-tsan RelWithDebInfo -DMA_SANITIZE=thread -DMA_BUILD_BENCH=OFF
   cmake --build build-tsan -j"$jobs" --target ma_store_test ma_persist_test ma_http_test \
     metrics-accumulator
   step "store, persistence and HTTP unit tests (TSan)"
@@ -88,3 +103,4 @@ if [[ "${MA_TEST_QUICK:-0}" != "1" ]]; then
     /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e
 fi
 step "all tests passed"
+echo "total: $SECONDS s"

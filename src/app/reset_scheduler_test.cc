@@ -17,6 +17,7 @@ config::Config Load(std::string_view text) {
 
 std::vector<std::string> Names(const std::vector<ResetScheduler::DueReset>& due) {
   std::vector<std::string> out;
+  out.reserve(due.size());
   for (const auto& d : due) out.push_back(d.group);
   return out;
 }

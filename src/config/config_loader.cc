@@ -127,7 +127,8 @@ std::optional<std::string> KeyField(const YAML::Node& node, const std::string& k
     const std::string name = text->substr(2, text->size() - 3);
     // Environment variable names have label names' grammar: [a-zA-Z_][a-zA-Z0-9_]*.
     if (model::IsValidLabelName(name)) {
-      const char* value = std::getenv(name.c_str());
+      // Read while the configuration loads; nothing in the server sets variables.
+      const char* value = std::getenv(name.c_str());  // NOLINT(concurrency-mt-unsafe)
       if (value == nullptr || *value == '\0') {
         problems.Add(node, key, "environment variable " + name + " is not set");
         return std::nullopt;
@@ -154,8 +155,9 @@ std::optional<double> RateField(const YAML::Node& node, const std::string& key,
   auto text = Scalar(node, key, problems);
   if (!text) return std::nullopt;
   double rate = 0;
-  const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), rate);
-  if (ec != std::errc() || end != text->data() + text->size() || !(rate > 0) || rate > 1e9) {
+  const std::string_view digits = *text;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), rate);
+  if (ec != std::errc() || end != digits.data() + digits.size() || !(rate > 0) || rate > 1e9) {
     problems.Add(node, key, "\"" + *text + "\" must be a positive number of pushes per second");
     return std::nullopt;
   }
@@ -241,8 +243,9 @@ void ParseGlobal(const YAML::Node& global, Config& config, GlobalDefaults& defau
       std::optional<std::chrono::milliseconds> interval;
       long long ms = 0;
       if (text && text->ends_with("ms")) {
-        const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size() - 2, ms);
-        if (ec == std::errc() && end == text->data() + text->size() - 2 && ms > 0) {
+        const std::string_view digits = std::string_view(*text).substr(0, text->size() - 2);
+        const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), ms);
+        if (ec == std::errc() && end == digits.data() + digits.size() && ms > 0) {
           interval = std::chrono::milliseconds(ms);
         }
       } else if (text) {

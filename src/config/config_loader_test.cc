@@ -143,8 +143,8 @@ TEST(ConfigLoaderTest, KeysComeFromAKeyDirectory) {
 }
 
 TEST(ConfigLoaderTest, KeysCanComeFromEnvironmentVariables) {
-  ::setenv("MA_TEST_GROUP_KEY", "from-env", 1);
-  ::unsetenv("MA_TEST_MISSING_KEY");
+  ::setenv("MA_TEST_GROUP_KEY", "from-env", 1);  // NOLINT(concurrency-mt-unsafe): one thread
+  ::unsetenv("MA_TEST_MISSING_KEY");             // NOLINT(concurrency-mt-unsafe)
   auto config = ParseConfig(
       "global:\n  adminApiKey: ${MA_TEST_GROUP_KEY}\nmetricGroups:\n"
       "  a: {apiKey: \"${MA_TEST_GROUP_KEY}\", readApiKey: literal-read}\n",

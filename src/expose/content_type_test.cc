@@ -20,7 +20,7 @@ TEST(ContentTypeTest, NegotiatesScrapeFormatLikePrometheusAsks) {
 }
 
 TEST(ContentTypeTest, ClassifiesPushBodies) {
-  const auto format = [](std::string ct) { return PushFormatOf(&ct); };
+  const auto format = [](const std::string& ct) { return PushFormatOf(&ct); };
   EXPECT_EQ(*PushFormatOf(nullptr), PushFormat::kText);
   EXPECT_EQ(*format("text/plain; version=0.0.4; charset=utf-8"), PushFormat::kText);
   EXPECT_EQ(*format("application/x-www-form-urlencoded"), PushFormat::kText);
@@ -58,7 +58,7 @@ TEST(ContentTypeTest, ContentTypesOfTheFormatsAreThePrometheusStrings) {
 }
 
 TEST(ContentTypeTest, PushContentTypesIgnoreCaseSpacesAndQuotes) {
-  const auto format = [](std::string ct) { return PushFormatOf(&ct); };
+  const auto format = [](const std::string& ct) { return PushFormatOf(&ct); };
   EXPECT_EQ(*format("  "), PushFormat::kText);
   EXPECT_EQ(*format("TEXT/PLAIN"), PushFormat::kText);
   EXPECT_EQ(*format("application/vnd.google.protobuf; Proto=\"io.prometheus.client.MetricFamily\";"

@@ -258,7 +258,7 @@ TEST_F(ApiTest, LargeScrapeIsMadeInPiecesAndAPushBetweenThemShowsInTheLaterOnes)
   std::string piece;
   ASSERT_TRUE(response.body_source(piece));  // more follow
   std::string text = piece;
-  EXPECT_LT(piece.size(), body.size() / 2 + 100 * 1024);
+  EXPECT_LT(piece.size(), body.size() / 2 + std::size_t{100} * 1024);
   // Both series the push adds to: one already written, one not yet.
   ASSERT_NE(text.find(line(0, 1)), std::string::npos);
   ASSERT_EQ(text.find("i=\"07999\""), std::string::npos);
@@ -341,9 +341,9 @@ TEST_F(ApiTest, IdempotencyKeyAppliesOnce) {
 // A retry must read exactly what the first copy read: status, content type and body.
 TEST_F(ApiTest, ReplayedAnswersAreWhole) {
   const auto same_twice = [&](const std::string& path, const std::string& body,
-                              std::vector<std::pair<std::string, std::string>> headers) {
+                              const std::vector<std::pair<std::string, std::string>>& headers) {
     const Response first = Call("POST", path, body, headers);
-    const Response again = Call("POST", path, body, headers);
+    Response again = Call("POST", path, body, headers);
     EXPECT_EQ(again.status, first.status) << path << " " << body;
     EXPECT_EQ(again.content_type, first.content_type) << path << " " << body;
     EXPECT_EQ(again.body, first.body) << path << " " << body;

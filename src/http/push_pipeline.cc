@@ -83,7 +83,7 @@ Response AnswerWhenSet(const std::shared_ptr<LateAnswer>& late) {
 
 PushPipeline::PushPipeline(store::Store& store, const Clock& clock, ApiStats& stats,
                            Options options)
-    : store_(store), clock_(clock), stats_(stats), options_(std::move(options)) {}
+    : store_(store), clock_(clock), stats_(stats), options_(options) {}
 
 Status SetWriter(std::string_view writer, model::Push& push) {
   constexpr std::size_t kMaxWriterLength = 256;

@@ -41,6 +41,7 @@ TEST(LabelsTest, EqualSetsHashEqual) {
 
 TEST(LabelsTest, CompareLabelsOrdersAsTheOperator) {
   const std::vector<Labels> sets = OrderingCases();
+  // NOLINTNEXTLINE(modernize-use-nullptr): tidy 14 reads the 0 of `c < 0` as a pointer
   const auto sign = [](auto c) { return c < 0 ? -1 : (c > 0 ? 1 : 0); };
   for (const Labels& a : sets) {
     for (const Labels& b : sets) {

@@ -78,9 +78,12 @@ PackedLabels::PackedLabels(const Labels& labels) {
   unsigned char* out = PutVarint(labels.size(), bytes_.get());
   for (const Label& l : labels) {
     out = PutVarint(l.name.size(), out);
+    // Length-prefixed bytes, not C strings.
+    // NOLINTNEXTLINE(bugprone-not-null-terminated-result)
     std::memcpy(out, l.name.data(), l.name.size());
     out += l.name.size();
     out = PutVarint(l.value.size(), out);
+    // NOLINTNEXTLINE(bugprone-not-null-terminated-result)
     std::memcpy(out, l.value.data(), l.value.size());
     out += l.value.size();
   }

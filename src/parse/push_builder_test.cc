@@ -12,7 +12,7 @@ using model::MetricType;
 model::Labels L(model::Labels labels) { return labels; }
 
 // The builder keeps a reference to its limits.
-const Limits kLimits;
+constexpr Limits kLimits{};
 
 TEST(PushBuilderTest, HistogramSamplesBecomeOneSeries) {
   PushBuilder b(kLimits);

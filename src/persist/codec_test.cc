@@ -14,8 +14,8 @@ namespace {
 using model::MetricType;
 namespace t = accumulator::testing;
 
-const TimePoint kAt{std::chrono::seconds(1'700'000'123)};
-const double kInf = std::numeric_limits<double>::infinity();
+constexpr TimePoint kAt{std::chrono::seconds(1'700'000'123)};
+constexpr double kInf = std::numeric_limits<double>::infinity();
 
 model::Push SamplePush() {
   return t::Push({

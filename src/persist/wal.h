@@ -129,7 +129,7 @@ class WriteAheadLog {
   };
   std::vector<Waiter> waiters_ MA_GUARDED_BY(mu_);  // in WhenDurable, for SyncLoop
   bool stop_ MA_GUARDED_BY(mu_) = false;
-  CondVar flusher_wake_;  // stop_, and for SyncLoop: waiters_ or a sync
+  CondVar flusher_wake_;                  // stop_, and for SyncLoop: waiters_ or a sync
   std::unique_ptr<std::thread> flusher_;  // FlushLoop or SyncLoop; set before it starts
 };
 

@@ -96,6 +96,7 @@ TEST_F(WalTest, ConcurrentWaitersShareFsyncs) {
   std::barrier appended(kThreads);
   std::barrier waited(kThreads);
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int i = 0; i < kThreads; ++i) {
     threads.emplace_back([&] {
       for (int round = 0; round < kRounds; ++round) {

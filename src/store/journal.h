@@ -59,9 +59,8 @@ class Journal {
   // what WaitDurable would return, at once when that is known, else later from a
   // thread of the journal's. `done` must be quick and must not call the journal.
   // By value: implementations keep `done` until the journal reports.
-  virtual void WhenDurable(
-      Ticket ticket,
-      std::function<void(Status)> done) {  // NOLINT(performance-unnecessary-value-param)
+  // NOLINTNEXTLINE(performance-unnecessary-value-param)
+  virtual void WhenDurable(Ticket ticket, std::function<void(Status)> done) {
     done(WaitDurable(ticket));
   }
 };

@@ -194,7 +194,8 @@ void SeriesStore::MergeInto(model::MetricType type, StoredSeries& target,
 Status SeriesStore::Apply(std::string_view group_name, const model::Push& push,
                           const PushTag& tag) {
   std::promise<Status> durable;
-  if (Status s = ApplyThen(group_name, push, tag, [&durable](Status d) { durable.set_value(d); });
+  if (Status s =
+          ApplyThen(group_name, push, tag, [&durable](const Status& d) { durable.set_value(d); });
       !s.ok()) {
     return s;
   }
@@ -619,10 +620,11 @@ Result<std::size_t> SeriesStore::DeleteMatching(std::string_view group_name,
     for (const auto& [family, stored] : shard.families) {
       for (const auto& [packed, series] : stored.series) {
         model::Labels labels = packed.Unpack();
-        const bool matches =
-            std::any_of(any_of.begin(), any_of.end(),
-                        [&](const model::Selector& s) { return s.Matches(family, labels); });
-        if (matches) doomed.push_back({family, std::move(labels)});
+        for (const model::Selector& selector : any_of) {
+          if (!selector.Matches(family, labels)) continue;
+          doomed.push_back({family, std::move(labels)});
+          break;
+        }
       }
     }
   }

@@ -229,8 +229,8 @@ TEST_F(SeriesStoreTest, LatestStampOrdersGaugesAndMayTurnAScalarShaped) {
 
 TEST_F(SeriesStoreTest, PushesMixingKnownAndNewSeriesLandOnTheRightSeries) {
   store_.Configure({GroupSettings{"g", 100, std::chrono::seconds(60)}});
-  const auto push = [](std::vector<std::pair<std::string, double>> a,
-                       std::vector<std::pair<std::string, double>> b) {
+  const auto push = [](const std::vector<std::pair<std::string, double>>& a,
+                       const std::vector<std::pair<std::string, double>>& b) {
     model::Family fa = t::Family("a_total", MetricType::kCounter, {});
     for (auto& [k, v] : a) fa.series.push_back(t::Scalar({{"k", k}}, v));
     model::Family fb = t::Family("b_total", MetricType::kCounter, {});
