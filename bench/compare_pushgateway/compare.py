@@ -187,6 +187,8 @@ def main():
     ap.add_argument("--preload-deadline", type=int, default=420,
                     help="seconds a server may take to store the preloaded series")
     ap.add_argument("--write-docs", action="store_true")
+    ap.add_argument("--shares-only", action="store_true",
+                    help="only our push rates as shares of our trivial GET (a few minutes)")
     args = ap.parse_args()
     if not BINARY.exists():
         sys.exit(f"build the release binary first: {BINARY}")
@@ -221,10 +223,14 @@ def main():
         return wrk(t, "push.lua", seconds or s, 64, 10)["rate"]
 
     def fresh_push_rate(seconds=None, **kwargs):
+        return fresh_rate(lambda t: push_rate(t, seconds), **kwargs)
+
+    def fresh_rate(measure, **kwargs):
+        """measure(t) on a fresh server of ours, stopped afterwards."""
         t = start_accumulator(work, **kwargs)
         running.append(t)
         try:
-            return push_rate(t, seconds)
+            return measure(t)
         finally:
             t.stop()
             running.remove(t)
@@ -244,11 +250,26 @@ def main():
 
     try:
         s = args.seconds
+        if args.shares_only:
+            shares = interleaved_medians({
+                "get": lambda: fresh_rate(lambda t: wrk(t, "trivial.lua", s, 64)["rate"]),
+                "push": lambda: fresh_rate(lambda t: wrk(t, "push.lua", s, 64, 10)["rate"]),
+                "get new": lambda: fresh_rate(
+                    lambda t: wrk(t, "trivial.lua", s, 64, new_connection=True)["rate"]),
+                "push new": lambda: fresh_rate(
+                    lambda t: wrk(t, "push.lua", s, 64, 10, new_connection=True)["rate"]),
+            })
+            for name, rate in shares.items():
+                rows.append((f"{name} (req/s)", rate, "", ""))
+            rows.append(("push / GET, 64 conns (same rounds)",
+                         f"{100 * shares['push'] / shares['get']:.0f}%", "", ""))
+            rows.append(("push / GET, new connection each (same rounds)",
+                         f"{100 * shares['push new'] / shares['get new']:.0f}%", "", ""))
+            return report(rows, args, write_docs=False)
         # Ceiling: the cheapest request each answers.
         ours, theirs = median_of_rounds(lambda t: wrk(t, "trivial.lua", s, 64))
         rows.append(("GET /-/healthy, 64 conns (req/s)", ours["rate"], theirs["rate"],
                      ratio(ours["rate"], theirs["rate"])))
-        trivial_ours = ours["rate"]
         for series in (10, 100):
             for conns in (8, 64):
                 ours, theirs = median_of_rounds(lambda t: wrk(t, "push.lua", s, conns, series))
@@ -256,9 +277,14 @@ def main():
                              theirs["rate"], ratio(ours["rate"], theirs["rate"])))
                 rows.append((f"push {series}-series body, {conns} conns (p99 ms)", ours["p99_ms"],
                              theirs["p99_ms"], ratio(ours["p99_ms"], theirs["p99_ms"], False)))
-        push_10_64 = rows[3][1]
-        rows.append(("push 10-series/64 conns as share of our GET /-/healthy",
-                     f"{100 * push_10_64 / trivial_ours:.0f}%", "", ""))
+        # Shares of our own trivial request come from runs taking turns in the same
+        # rounds, as every ratio between two of our own setups does.
+        shares = interleaved_medians({
+            "get": lambda: fresh_rate(lambda t: wrk(t, "trivial.lua", s, 64)["rate"]),
+            "push": lambda: fresh_rate(lambda t: wrk(t, "push.lua", s, 64, 10)["rate"]),
+        })
+        rows.append(("push 10-series/64 conns as share of our GET /-/healthy (same rounds)",
+                     f"{100 * shares['push'] / shares['get']:.0f}%", "", ""))
 
         # A Lambda whose HTTP client is made inside the handler opens a connection per
         # push; the ceiling is our trivial request over a new connection each time.
@@ -266,13 +292,18 @@ def main():
             lambda t: wrk(t, "trivial.lua", s, 64, new_connection=True))
         rows.append(("GET /-/healthy, new connection each (req/s)", ours["rate"], theirs["rate"],
                      ratio(ours["rate"], theirs["rate"])))
-        trivial_new_ours = ours["rate"]
         ours, theirs = median_of_rounds(
             lambda t: wrk(t, "push.lua", s, 64, 10, new_connection=True))
         rows.append(("push 10-series, new connection each (req/s)", ours["rate"], theirs["rate"],
                      ratio(ours["rate"], theirs["rate"])))
-        rows.append(("push 10-series, new connection each, as share of our new-connection GET",
-                     f"{100 * ours['rate'] / trivial_new_ours:.0f}%", "", ""))
+        shares = interleaved_medians({
+            "get": lambda: fresh_rate(
+                lambda t: wrk(t, "trivial.lua", s, 64, new_connection=True)["rate"]),
+            "push": lambda: fresh_rate(
+                lambda t: wrk(t, "push.lua", s, 64, 10, new_connection=True)["rate"]),
+        })
+        rows.append(("push 10-series, new connection each, as share of our new-connection GET "
+                     "(same rounds)", f"{100 * shares['push'] / shares['get']:.0f}%", "", ""))
 
         # One fresh pair per store size: preload, then scrape, RSS and push rate on it.
         sizes = sorted({10_000, 100_000, args.max_series})
@@ -324,7 +355,11 @@ def main():
         for t in running:
             t.stop()
         shutil.rmtree(work, ignore_errors=True)
+    report(rows, args, args.write_docs)
 
+
+def report(rows, args, write_docs):
+    """Prints the table of `rows` and, with write_docs, records it in docs/performance.md."""
     version = subprocess.run([str(BINARY), "--version"], capture_output=True, text=True).stdout.strip()
     pgw = subprocess.run(["prometheus-pushgateway", "--version"], capture_output=True,
                          text=True).stderr.splitlines()[0]
@@ -339,7 +374,7 @@ def main():
         table.append(f"| {name} | {fmt(ours)} | {fmt(theirs)} | {r} |")
     text = header + "\n\n" + "\n".join(table) + "\n"
     print(text)
-    if args.write_docs:
+    if write_docs:
         doc = REPO / "docs" / "performance.md"
         content = doc.read_text()
         begin, end = "<!-- compare_pushgateway:begin -->", "<!-- compare_pushgateway:end -->"

@@ -5,6 +5,7 @@
 # docs/performance.md.
 #   bash bench/compare_pushgateway/run.sh --write-docs
 #   bash bench/compare_pushgateway/run.sh --seconds 3 --max-series 200000   # quicker
+#   bash bench/compare_pushgateway/run.sh --shares-only --rounds 5   # push / our GET only
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash tools/install-deps.sh build
