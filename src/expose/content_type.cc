@@ -23,6 +23,13 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
+bool SameIgnoringCase(std::string_view a, std::string_view lower) {
+  return a.size() == lower.size() &&
+         std::equal(a.begin(), a.end(), lower.begin(), [](unsigned char x, char y) {
+           return std::tolower(x) == static_cast<unsigned char>(y);
+         });
+}
+
 struct MediaRange {
   std::string type;                                         // lower case, e.g. "text/plain"
   std::vector<std::pair<std::string, std::string>> params;  // lower-case names
@@ -95,13 +102,19 @@ std::string_view ContentTypeOf(ScrapeFormat format) {
 
 Result<PushFormat> PushFormatOf(const std::string* content_type) {
   if (content_type == nullptr || Trim(*content_type).empty()) return PushFormat::kText;
-  const MediaRange r = ParseMediaRange(*content_type);
-  if (r.type == "text/plain" || r.type == "application/x-www-form-urlencoded" || r.type == "*/*") {
+  // Only protobuf's parameters matter: every other format is known by its media type,
+  // without reading the parameters (this runs once per push).
+  const std::string_view type =
+      Trim(std::string_view(*content_type).substr(0, content_type->find(';')));
+  if (SameIgnoringCase(type, "text/plain") ||
+      SameIgnoringCase(type, "application/x-www-form-urlencoded") ||
+      SameIgnoringCase(type, "*/*")) {
     return PushFormat::kText;
   }
-  if (r.type == "application/openmetrics-text") return PushFormat::kOpenMetrics;
-  if (r.type == "application/json") return PushFormat::kJson;
-  if (r.type == "application/vnd.google.protobuf") {
+  if (SameIgnoringCase(type, "application/openmetrics-text")) return PushFormat::kOpenMetrics;
+  if (SameIgnoringCase(type, "application/json")) return PushFormat::kJson;
+  if (SameIgnoringCase(type, "application/vnd.google.protobuf")) {
+    const MediaRange r = ParseMediaRange(*content_type);
     const std::string* proto = Param(r, "proto");
     const std::string* encoding = Param(r, "encoding");
     if (proto != nullptr && *proto == "io.prometheus.client.MetricFamily" && encoding != nullptr &&
@@ -114,7 +127,7 @@ Result<PushFormat> PushFormatOf(const std::string* content_type) {
         "encoding=delimited\"");
   }
   return Status::UnsupportedMedia(
-      "unsupported Content-Type \"" + r.type +
+      "unsupported Content-Type \"" + Lower(type) +
       "\"; send text/plain (Prometheus text 0.0.4), application/openmetrics-text, or "
       "delimited protobuf MetricFamily messages");
 }

@@ -1,6 +1,7 @@
 #include "model/labels.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <functional>
 
 #include "model/bytes.h"
@@ -71,11 +72,16 @@ bool SameLabels(const Labels& a, const Labels& b) { return SameLabelSets(a, b); 
 bool SameLabels(const Labels& a, std::span<const LabelRef> b) { return SameLabelSets(a, b); }
 
 std::size_t HashLabels(const Labels& labels) {
-  std::size_t h = 0xcbf29ce484222325ULL;
-  const std::hash<std::string_view> hasher;
+  // FNV-1a over each name and value and its length: label strings are a few bytes
+  // long, where a byte loop costs less than a call to std::hash per string.
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  const auto mix = [&h](std::string_view s) {
+    h = (h ^ s.size()) * 0x100000001b3ULL;
+    for (const char c : s) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
+  };
   for (const Label& l : labels) {
-    h = (h ^ hasher(l.name)) * 0x100000001b3ULL;
-    h = (h ^ hasher(l.value)) * 0x100000001b3ULL;
+    mix(l.name);
+    mix(l.value);
   }
   return h;
 }

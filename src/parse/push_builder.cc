@@ -49,6 +49,10 @@ model::Labels OwnedLabels(std::span<const model::LabelRef> refs) {
   return out;
 }
 
+// Room for a family's first samples: families of a few to a dozen series are common, and
+// growing one sample at a time would move them several times.
+constexpr std::size_t kFirstScalars = 16;
+
 bool IsScalarType(model::MetricType t) {
   return t != model::MetricType::kHistogram && t != model::MetricType::kSummary;
 }
@@ -118,7 +122,7 @@ Status PushBuilder::DeclareType(std::string_view family, model::MetricType type,
     return Status::InvalidArgument(Where(line) + "second TYPE line for metric \"" +
                                    std::string(family) + "\"");
   }
-  if (!f.series.empty()) {
+  if (f.HasSamples()) {
     return Status::InvalidArgument(Where(line) + "TYPE line for metric \"" + std::string(family) +
                                    "\" comes after its samples");
   }
@@ -160,7 +164,7 @@ std::pair<PushBuilder::PendingFamily*, PushBuilder::Part> PushBuilder::ResolveUn
     std::string_view name, std::size_t line) {
   if (auto it = index_.find(name); it != index_.end()) {
     PendingFamily& f = families_[it->second];
-    if (f.type_declared || f.help_declared || !f.series.empty()) return {&f, Part::kValue};
+    if (f.type_declared || f.help_declared || f.HasSamples()) return {&f, Part::kValue};
   }
   struct SuffixRule {
     std::string_view suffix;
@@ -224,6 +228,19 @@ Status PushBuilder::AddSample(std::string_view name, std::span<const model::Labe
     return true;
   });
 
+  if (IsScalarType(family->type)) {
+    if (family->scalars.empty()) {
+      family->scalars.reserve(kFirstScalars);
+      family->scalar_lines.reserve(kFirstScalars);
+    }
+    model::Series& series = family->scalars.emplace_back();
+    series.labels = OwnedLabels(labels_);
+    for (const model::LabelRef& m : metadata_) model::SetLabel(series.metadata, m.name, m.value);
+    series.value = model::ScalarValue{value};
+    family->scalar_lines.push_back(line);
+    return Status::Ok();
+  }
+
   std::optional<double> bound;
   if (family->type == model::MetricType::kHistogram) {
     if (part == Part::kValue) {
@@ -274,9 +291,6 @@ Status PushBuilder::AddSample(std::string_view name, std::span<const model::Labe
                                          " quantiles in one summary");
         }
         s.quantiles.push_back({*bound, value});
-      } else {
-        if (s.scalar) return duplicate();
-        s.scalar = value;
       }
       break;
     case Part::kBucket:
@@ -303,12 +317,9 @@ Status PushBuilder::AddSample(std::string_view name, std::span<const model::Labe
   return Status::Ok();
 }
 
-Status PushBuilder::FinishSeries(const PendingFamily& family, model::Labels labels,
-                                 PendingSeries& pending, model::Series& out) const {
+void PushBuilder::FinishSeries(const PendingFamily& family, model::Labels labels,
+                               PendingSeries& pending, model::Series& out) {
   out.labels = std::move(labels);
-  const auto where = [&] {
-    return Where(pending.first_line) + model::DescribeSeries(family.name, out.labels) + ": ";
-  };
   out.metadata = std::move(pending.metadata);
   if (family.type == model::MetricType::kHistogram) {
     auto& buckets = pending.buckets;
@@ -316,27 +327,19 @@ Status PushBuilder::FinishSeries(const PendingFamily& family, model::Labels labe
     const double count = pending.count.value_or(buckets.empty() ? 0 : buckets.back().second);
     out.value =
         model::HistogramValue::FromBuckets(std::move(buckets), pending.sum.value_or(0), count);
-    return Status::Ok();
+    return;
   }
-  if (family.type == model::MetricType::kSummary) {
-    model::SummaryValue sv;
-    sv.quantiles = std::move(pending.quantiles);
-    sv.sum = pending.sum.value_or(0);
-    sv.count = pending.count.value_or(0);
-    out.value = std::move(sv);
-    return Status::Ok();
-  }
-  if (!pending.scalar) {
-    return Status::InvalidArgument(where() + "series has no value");
-  }
-  out.value = model::ScalarValue{*pending.scalar};
-  return Status::Ok();
+  model::SummaryValue sv;
+  sv.quantiles = std::move(pending.quantiles);
+  sv.sum = pending.sum.value_or(0);
+  sv.count = pending.count.value_or(0);
+  out.value = std::move(sv);
 }
 
 Result<model::Push> PushBuilder::Finish() && {
   bool created_named = false;
   for (const PendingFamily& f : families_) {
-    if (f.series.empty()) continue;
+    if (!f.HasSamples()) continue;
     created_named = created_named || f.name.ends_with("_created");
   }
 
@@ -345,7 +348,7 @@ Result<model::Push> PushBuilder::Finish() && {
   std::set<std::string> created_companions;
   for (const PendingFamily& f : families_) {
     if (!created_named) break;  // no family could be one
-    if (f.series.empty()) continue;
+    if (!f.HasSamples()) continue;
     std::string_view base = f.name;
     if (f.type == model::MetricType::kCounter) StripSuffix(f.name, "_total", base);
     if (f.type == model::MetricType::kCounter || f.type == model::MetricType::kHistogram ||
@@ -355,12 +358,13 @@ Result<model::Push> PushBuilder::Finish() && {
   }
 
   model::Push push;
+  push.families.reserve(families_.size());
   // The line of each series, for ValidatePush's messages: family f's series start at
   // lines[first[f]]. From the arena, like the series nodes.
   std::pmr::vector<std::size_t> lines(&arena_);
   std::pmr::vector<std::size_t> first(&arena_);
   for (PendingFamily& f : families_) {
-    if (f.series.empty()) continue;  // HELP/TYPE without samples adds nothing
+    if (!f.HasSamples()) continue;  // HELP/TYPE without samples adds nothing
     if (IsScalarType(f.type) && f.type != model::MetricType::kCounter &&
         created_companions.contains(f.name)) {
       continue;
@@ -372,21 +376,23 @@ Result<model::Push> PushBuilder::Finish() && {
     if (openmetrics_ && f.type == model::MetricType::kInfo) out.name += "_info";
     out.type = f.type;
     out.help = std::move(f.help);
-    out.series.reserve(f.series.size());
     first.push_back(lines.size());
+    if (IsScalarType(f.type)) {
+      out.series = std::move(f.scalars);
+      lines.insert(lines.end(), f.scalar_lines.begin(), f.scalar_lines.end());
+      continue;
+    }
+    out.series.reserve(f.series.size());
     while (!f.series.empty()) {
       auto node = f.series.extract(f.series.begin());  // moves the labels, no copy
       lines.push_back(node.mapped().first_line);
-      Status s = FinishSeries(f, std::move(node.key()), node.mapped(), out.series.emplace_back());
-      if (!s.ok()) return s;
+      FinishSeries(f, std::move(node.key()), node.mapped(), out.series.emplace_back());
     }
   }
-  if (Status s = ValidatePush(
-          push, limits_,
-          [&](std::size_t family, std::size_t series) {
-            return Where(lines[first[family] + series]);
-          },
-          SeriesIdentity::kUniquePerFamily);  // the series come from a map keyed by labels
+  if (Status s = ValidatePush(push, limits_,
+                              [&](std::size_t family, std::size_t series) {
+                                return Where(lines[first[family] + series]);
+                              });
       !s.ok()) {
     return s;
   }

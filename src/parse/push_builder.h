@@ -48,10 +48,10 @@ class PushBuilder {
   Result<model::Push> Finish() &&;
 
  private:
+  // A histogram or summary series, gathered from the several samples that make it.
   struct PendingSeries {
     std::size_t first_line = 0;
     model::Labels metadata;
-    std::optional<double> scalar;
     std::vector<std::pair<double, double>> buckets;  // (le, cumulative count)
     std::vector<model::Quantile> quantiles;
     std::optional<double> sum;
@@ -73,8 +73,14 @@ class PushBuilder {
     bool help_declared = false;
     std::string help;
     std::size_t first_line = 0;
-    // Nodes come from the builder's arena: one heap allocation fewer per series.
+    // Histograms and summaries: their samples are looked up by labels to find their
+    // series. Nodes come from the builder's arena: one heap allocation fewer per series.
     std::pmr::map<model::Labels, PendingSeries, LabelsLess> series;
+    // Every other type: one sample is one series, so it becomes one at once, with no
+    // lookup; ValidatePush finds a repeat. `scalar_lines[i]` is where scalars[i] was.
+    std::vector<model::Series> scalars;
+    std::vector<std::size_t> scalar_lines;
+    bool HasSamples() const { return !series.empty() || !scalars.empty(); }
     // The series the previous sample went to: a histogram's or summary's lines come
     // one after another, so most samples find their series here without a search.
     // A node pointer, not an iterator: it stays valid when the family moves.
@@ -88,8 +94,9 @@ class PushBuilder {
   std::pair<PendingFamily*, Part> ResolveUncached(std::string_view name, std::size_t line);
   // The pending series with these labels, added if new.
   std::pair<const model::Labels, PendingSeries>& SeriesFor(PendingFamily& family, std::size_t line);
-  Status FinishSeries(const PendingFamily& family, model::Labels labels, PendingSeries& pending,
-                      model::Series& out) const;
+  // A histogram's or summary's pending parts as one series.
+  static void FinishSeries(const PendingFamily& family, model::Labels labels,
+                           PendingSeries& pending, model::Series& out);
 
   std::string Where(std::size_t line) const;
 

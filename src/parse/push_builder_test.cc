@@ -53,7 +53,15 @@ TEST(PushBuilderTest, MetadataLabelsDoNotSplitASeries) {
 TEST(PushBuilderTest, StructuralErrorsNameTheirLine) {
   PushBuilder twice(kLimits);
   ASSERT_TRUE(twice.AddSample("g", L({}), 1, 3).ok());
-  EXPECT_EQ(twice.AddSample("g", L({}), 2, 4).message(), "line 4: duplicate sample for series g{}");
+  ASSERT_TRUE(twice.AddSample("g", L({}), 2, 4).ok());  // a repeat is found once all is read
+  EXPECT_EQ(std::move(twice).Finish().status().message(),
+            "line 4: duplicate sample for series g{}");
+
+  PushBuilder twice_bucket(kLimits);
+  ASSERT_TRUE(twice_bucket.DeclareType("h", MetricType::kHistogram, 1).ok());
+  ASSERT_TRUE(twice_bucket.AddSample("h_bucket", L({{"le", "1"}}), 1, 2).ok());
+  EXPECT_EQ(twice_bucket.AddSample("h_bucket", L({{"le", "1"}}), 1, 3).message(),
+            "line 3: duplicate sample for series h_bucket{}");
 
   PushBuilder late_type(kLimits);
   ASSERT_TRUE(late_type.AddSample("g", L({}), 1, 1).ok());

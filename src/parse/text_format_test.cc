@@ -65,7 +65,7 @@ TEST(TextFormatTest, UnescapesLabelValuesAndHelp) {
 
 TEST(TextFormatTest, KeepsTheLabelsOfEveryLineApart) {
   // Values are read as views into the body or into a buffer reused from line to line;
-  // each series must still keep its own, sorted by name, series in label order.
+  // each series must still keep its own, sorted by name, series in body order.
   auto push = ParseText(
       "m{z=\"first \\\"quoted\\\" value, longer than a short string\",a=\"x\\ny\"} 1\n"
       "m{z=\"second \\\\ value, longer than a short string too\",a=\"plain\"} 2\n",
@@ -75,12 +75,12 @@ TEST(TextFormatTest, KeepsTheLabelsOfEveryLineApart) {
   ASSERT_EQ(series.size(), 2u);
   EXPECT_EQ(
       series[0].labels,
-      (model::Labels{{"a", "plain"}, {"z", "second \\ value, longer than a short string too"}}));
-  EXPECT_EQ(Scalar(series[0]), 2);
+      (model::Labels{{"a", "x\ny"}, {"z", "first \"quoted\" value, longer than a short string"}}));
+  EXPECT_EQ(Scalar(series[0]), 1);
   EXPECT_EQ(
       series[1].labels,
-      (model::Labels{{"a", "x\ny"}, {"z", "first \"quoted\" value, longer than a short string"}}));
-  EXPECT_EQ(Scalar(series[1]), 1);
+      (model::Labels{{"a", "plain"}, {"z", "second \\ value, longer than a short string too"}}));
+  EXPECT_EQ(Scalar(series[1]), 2);
 }
 
 TEST(TextFormatTest, ParsesSpecialFloatValues) {

@@ -5,6 +5,8 @@
 #include <map>
 #include <optional>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "model/bytes.h"
 #include "model/names.h"
@@ -146,34 +148,39 @@ Status CheckValue(const model::Family& family, model::Series& series, const Limi
   return Status::Ok();
 }
 
-// The index of a series whose labels an earlier one has, if any. Series stay where
-// they are, so the index still locates the series in the body.
+// The body index of the first series that repeats an earlier one's labels, if any.
+// Series with equal labels have equal hashes: sorting hashes costs less than sorting
+// label sets, and only series whose hashes meet are compared.
 std::optional<std::size_t> RepeatedSeries(const std::vector<model::Series>& series) {
-  // Most bodies list series in order already: then a repeat is a neighbour.
-  bool sorted = true;
-  for (std::size_t i = 1; i < series.size() && sorted; ++i) {
-    const int c = model::CompareLabels(series[i - 1].labels, series[i].labels);
-    if (c == 0) return i;
-    sorted = c < 0;
+  if (series.size() < 2) return std::nullopt;
+  std::vector<std::pair<std::size_t, std::size_t>> by_hash;  // (hash, index)
+  by_hash.reserve(series.size());
+  for (std::size_t i = 0; i < series.size(); ++i) {
+    by_hash.emplace_back(model::HashLabels(series[i].labels), i);
   }
-  if (sorted) return std::nullopt;
-  const auto less = [&](std::size_t a, std::size_t b) {
-    const int c = model::CompareLabels(series[a].labels, series[b].labels);
-    return c < 0 || (c == 0 && a < b);
-  };
-  std::vector<std::size_t> order(series.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), less);
-  for (std::size_t i = 1; i < order.size(); ++i) {
-    if (model::SameLabels(series[order[i - 1]].labels, series[order[i]].labels)) return order[i];
+  std::sort(by_hash.begin(), by_hash.end());
+  std::optional<std::size_t> first_repeat;
+  for (std::size_t run = 0; run < by_hash.size();) {
+    std::size_t end = run + 1;
+    while (end < by_hash.size() && by_hash[end].first == by_hash[run].first) ++end;
+    // Within a run indexes ascend, so the later of a pair is the repeat.
+    for (std::size_t a = run; a < end; ++a) {
+      for (std::size_t b = a + 1; b < end; ++b) {
+        const std::size_t later = by_hash[b].second;
+        if ((!first_repeat || later < *first_repeat) &&
+            model::SameLabels(series[by_hash[a].second].labels, series[later].labels)) {
+          first_repeat = later;
+        }
+      }
+    }
+    run = end;
   }
-  return std::nullopt;
+  return first_repeat;
 }
 
 }  // namespace
 
-Status ValidatePush(model::Push& push, const Limits& limits, const PushLocator& where,
-                    SeriesIdentity identity) {
+Status ValidatePush(model::Push& push, const Limits& limits, const PushLocator& where) {
   const auto fail = [&](std::size_t f, std::size_t s, const Status& status) {
     return Status::InvalidArgument(where(f, s) + status.message());
   };
@@ -239,7 +246,6 @@ Status ValidatePush(model::Push& push, const Limits& limits, const PushLocator& 
                                             ": " + st.message()));
       }
     }
-    if (identity == SeriesIdentity::kUniquePerFamily) continue;
     if (auto twin = RepeatedSeries(family.series)) {
       return fail(
           f, *twin,

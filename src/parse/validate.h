@@ -21,14 +21,9 @@ using PushLocator = std::function<std::string(std::size_t family, std::size_t se
 // twice; a value of the shape the type needs; histograms with increasing bounds ending
 // at +Inf and cumulative counts; summaries with quantiles in [0, 1]; no two families
 // claiming one sample name (an untyped `x_sum` beside histogram `x`). Puts each
-// series' labels and each summary's quantiles in order. kInvalidArgument names the
-// problem after `where`'s prefix. Merge rules (a counter's increment must not be
+// series' labels and each summary's quantiles in order. kInvalidArgument
+// names the problem after `where`'s prefix. Merge rules (a counter's increment must not be
 // negative, ...) are the store's (store/merge.h).
-enum class SeriesIdentity {
-  kUnchecked,        // a series may repeat in its family: ValidatePush looks
-  kUniquePerFamily,  // the parser keyed its series by labels, so none repeats
-};
-Status ValidatePush(model::Push& push, const Limits& limits, const PushLocator& where,
-                    SeriesIdentity identity = SeriesIdentity::kUnchecked);
+Status ValidatePush(model::Push& push, const Limits& limits, const PushLocator& where);
 
 }  // namespace accumulator::parse

@@ -70,6 +70,12 @@ TEST(ValidatePushTest, RepeatedSeriesAndFamiliesAreLocated) {
       {t::Scalar({{"x", "2"}}, 1), t::Scalar({{"x", "1"}}, 1), t::Scalar({{"x", "2"}}, 1)})});
   // The third series repeats the first; it keeps its place, so its position is right.
   EXPECT_EQ(Check(push), "f0s2: duplicate sample for series g{x=\"2\"}");
+  // Out of order with two repeats: the first repeat in the body is the one named.
+  model::Push two = t::Push({t::Family(
+      "g", MetricType::kGauge,
+      {t::Scalar({{"x", "3"}}, 1), t::Scalar({{"x", "1"}}, 1), t::Scalar({{"x", "2"}}, 1),
+       t::Scalar({{"x", "1"}}, 1), t::Scalar({{"x", "3"}}, 1), t::Scalar({{"x", "2"}}, 1)})});
+  EXPECT_EQ(Check(two), "f0s3: duplicate sample for series g{x=\"1\"}");
   model::Push twice = t::Push({t::Family("g", MetricType::kGauge, {t::Scalar({}, 1)}),
                                t::Family("g", MetricType::kGauge, {t::Scalar({}, 2)})});
   EXPECT_EQ(Check(twice), "f1s0: metric \"g\" appears in two families");
