@@ -5,29 +5,16 @@
 #include <charconv>
 #include <vector>
 
+#include "common/ascii.h"
 #include "expose/text_writer.h"
 
 namespace accumulator::expose {
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
-
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
   return s;
-}
-
-bool SameIgnoringCase(std::string_view a, std::string_view lower) {
-  return a.size() == lower.size() &&
-         std::equal(a.begin(), a.end(), lower.begin(), [](unsigned char x, char y) {
-           return std::tolower(x) == static_cast<unsigned char>(y);
-         });
 }
 
 struct MediaRange {
@@ -52,11 +39,11 @@ std::vector<std::string_view> Split(std::string_view s, char sep) {
 MediaRange ParseMediaRange(std::string_view text) {
   MediaRange range;
   const auto parts = Split(text, ';');
-  range.type = Lower(parts[0]);
+  range.type = AsciiLowered(parts[0]);
   for (std::size_t i = 1; i < parts.size(); ++i) {
     const std::size_t eq = parts[i].find('=');
     if (eq == std::string_view::npos) continue;
-    std::string name = Lower(Trim(parts[i].substr(0, eq)));
+    std::string name = AsciiLowered(Trim(parts[i].substr(0, eq)));
     std::string_view value = Trim(parts[i].substr(eq + 1));
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
       value = value.substr(1, value.size() - 2);
@@ -106,14 +93,14 @@ Result<PushFormat> PushFormatOf(const std::string* content_type) {
   // without reading the parameters (this runs once per push).
   const std::string_view type =
       Trim(std::string_view(*content_type).substr(0, content_type->find(';')));
-  if (SameIgnoringCase(type, "text/plain") ||
-      SameIgnoringCase(type, "application/x-www-form-urlencoded") ||
-      SameIgnoringCase(type, "*/*")) {
+  if (SameIgnoringAsciiCase(type, "text/plain") ||
+      SameIgnoringAsciiCase(type, "application/x-www-form-urlencoded") ||
+      SameIgnoringAsciiCase(type, "*/*")) {
     return PushFormat::kText;
   }
-  if (SameIgnoringCase(type, "application/openmetrics-text")) return PushFormat::kOpenMetrics;
-  if (SameIgnoringCase(type, "application/json")) return PushFormat::kJson;
-  if (SameIgnoringCase(type, "application/vnd.google.protobuf")) {
+  if (SameIgnoringAsciiCase(type, "application/openmetrics-text")) return PushFormat::kOpenMetrics;
+  if (SameIgnoringAsciiCase(type, "application/json")) return PushFormat::kJson;
+  if (SameIgnoringAsciiCase(type, "application/vnd.google.protobuf")) {
     const MediaRange r = ParseMediaRange(*content_type);
     const std::string* proto = Param(r, "proto");
     const std::string* encoding = Param(r, "encoding");
@@ -127,7 +114,7 @@ Result<PushFormat> PushFormatOf(const std::string* content_type) {
         "encoding=delimited\"");
   }
   return Status::UnsupportedMedia(
-      "unsupported Content-Type \"" + Lower(type) +
+      "unsupported Content-Type \"" + AsciiLowered(type) +
       "\"; send text/plain (Prometheus text 0.0.4), application/openmetrics-text, or "
       "delimited protobuf MetricFamily messages");
 }

@@ -6,6 +6,8 @@
 
 #include <zlib.h>
 
+#include "common/ascii.h"
+
 namespace accumulator::http {
 namespace {
 
@@ -15,13 +17,6 @@ std::string_view Trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
   return s;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
 }
 
 }  // namespace
@@ -107,7 +102,7 @@ bool AcceptsGzip(std::string_view accept_encoding) {
       coding = Trim(item.substr(0, semi));
       params = Trim(item.substr(semi + 1));
     }
-    if (EqualsIgnoreCase(coding, "gzip") || coding == "*") {
+    if (SameIgnoringAsciiCase(coding, "gzip") || coding == "*") {
       // "q=0" (or 0.0, 0.00...) refuses it.
       const bool refused = params.starts_with("q=") &&
                            params.substr(2).find_first_not_of("0.") == std::string_view::npos;

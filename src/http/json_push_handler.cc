@@ -20,12 +20,15 @@ Response JsonPushHandler::Post(const Request& request) {
   const std::string& name = (*group)->name;
   const Response success = JsonMessage(200, "success");
   return pushes_.Idempotent(request, **group, *config, success, [&](const store::PushTag& tag) {
-    auto body = pushes_.DecodedBody(request);
-    if (!body.ok()) return pushes_.Refuse(name, body.status(), true);
+    std::string inflated;
+    std::string_view body;
+    if (Status s = pushes_.DecodeBody(request, inflated, body); !s.ok()) {
+      return pushes_.Refuse(name, s, true);
+    }
     parse::JsonRecordOptions options;
     options.hostname_label = config->json_hostname_label;
     options.pid_label = config->json_pid_label;
-    auto push = parse::ParseJsonPush(*body, pushes_.limits(), options);
+    auto push = parse::ParseJsonPush(body, pushes_.limits(), options);
     if (!push.ok()) return pushes_.Refuse(name, push.status(), true);
     if (Status s = ApplyWriterHeader(request, *push); !s.ok()) return pushes_.Refuse(name, s, true);
     return pushes_.ApplyPush(**group, *push, tag, success, /*as_json=*/true);

@@ -1,12 +1,12 @@
 #include "http/push_pipeline.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <memory>
 #include <mutex>
 #include <optional>
 
+#include "common/ascii.h"
 #include "common/log.h"
 #include "expose/content_type.h"
 #include "http/gzip.h"
@@ -105,15 +105,19 @@ Status ApplyWriterHeader(const Request& request, model::Push& push) {
   return writer == nullptr ? Status::Ok() : SetWriter(*writer, push);
 }
 
-Result<std::string> PushPipeline::DecodedBody(const Request& request) const {
+Status PushPipeline::DecodeBody(const Request& request, std::string& inflated,
+                                std::string_view& body) const {
+  body = request.body;
   const std::string* encoding = request.Header("content-encoding");
-  if (encoding == nullptr || encoding->empty()) return request.body;
-  std::string coding = *encoding;
-  std::transform(coding.begin(), coding.end(), coding.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
-  if (coding == "identity") return request.body;
-  if (coding == "gzip" || coding == "x-gzip") {
-    return GzipDecompress(request.body, options_.max_body_bytes);
+  if (encoding == nullptr || encoding->empty() || SameIgnoringAsciiCase(*encoding, "identity")) {
+    return Status::Ok();
+  }
+  if (SameIgnoringAsciiCase(*encoding, "gzip") || SameIgnoringAsciiCase(*encoding, "x-gzip")) {
+    auto decompressed = GzipDecompress(request.body, options_.max_body_bytes);
+    if (!decompressed.ok()) return decompressed.status();
+    inflated = std::move(*decompressed);
+    body = inflated;
+    return Status::Ok();
   }
   return Status::UnsupportedMedia("unsupported Content-Encoding \"" + *encoding +
                                   "\"; send gzip or identity");
@@ -122,15 +126,16 @@ Result<std::string> PushPipeline::DecodedBody(const Request& request) const {
 Result<model::Push> PushPipeline::ParsePushBody(const Request& request) const {
   auto format = expose::PushFormatOf(request.Header("content-type"));
   if (!format.ok()) return format.status();
-  auto body = DecodedBody(request);
-  if (!body.ok()) return body.status();
+  std::string inflated;
+  std::string_view body;
+  if (Status s = DecodeBody(request, inflated, body); !s.ok()) return s;
   switch (*format) {
     case expose::PushFormat::kText:
-      return parse::ParseText(*body, options_.limits);
+      return parse::ParseText(body, options_.limits);
     case expose::PushFormat::kOpenMetrics:
-      return parse::ParseOpenMetrics(*body, options_.limits);
+      return parse::ParseOpenMetrics(body, options_.limits);
     case expose::PushFormat::kProtoDelimited:
-      return parse::ParseProtoDelimited(*body, options_.limits);
+      return parse::ParseProtoDelimited(body, options_.limits);
     case expose::PushFormat::kJson:
       return Status::UnsupportedMedia("JSON pushes go to POST /api/v1/metrics");
   }

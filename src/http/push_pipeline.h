@@ -47,9 +47,10 @@ class PushPipeline {
   // Counts the refusal by its reason and answers it (JSON: {"message": ...}).
   Response Refuse(const std::string& group_name, const Status& status, bool as_json = false);
 
-  // Decompresses per Content-Encoding, within the body limit; kUnsupportedMedia for
-  // unknown codings.
-  Result<std::string> DecodedBody(const Request& request) const;
+  // Sets `body` to the request's body after its Content-Encoding: the request's own
+  // (no copy) or, decompressed within the body limit, `inflated`. kUnsupportedMedia
+  // for unknown codings.
+  Status DecodeBody(const Request& request, std::string& inflated, std::string_view& body) const;
   // Decodes and parses a text, OpenMetrics or protobuf body by its Content-Type.
   Result<model::Push> ParsePushBody(const Request& request) const;
   const parse::Limits& limits() const { return options_.limits; }

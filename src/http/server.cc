@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -22,6 +21,7 @@
 #include <boost/beast/version.hpp>
 #include <malloc.h>
 
+#include "common/ascii.h"
 #include "common/log.h"
 
 namespace accumulator::http {
@@ -70,10 +70,7 @@ Request ToRequest(bhttp::request<bhttp::string_body>&& in) {
   if (q != std::string_view::npos) out.query = std::string(target.substr(q + 1));
   out.headers.reserve(static_cast<std::size_t>(std::distance(in.begin(), in.end())));
   for (const auto& field : in) {
-    std::string name(field.name_string());
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char c) { return std::tolower(c); });
-    out.headers.emplace_back(std::move(name), std::string(field.value()));
+    out.headers.emplace_back(AsciiLowered(field.name_string()), std::string(field.value()));
   }
   out.body = std::move(in.body());
   return out;
