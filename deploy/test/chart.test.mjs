@@ -5,10 +5,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseAllDocuments } from "yaml";
+import { parse as parseYaml, parseAllDocuments, stringify as toYaml } from "yaml";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const chartDir = path.resolve(here, "../helm/metrics-accumulator");
@@ -246,7 +247,10 @@ test("combinations that would split or lose data fail with the reason", () => {
   assert.match(renderFails(["--set", "persistence.enabled=true", "--set", "replicaCount=2"]),
     /one data directory cannot be shared/);
   assert.match(renderFails(["--set", "replicaCount=3"]), /serviceMonitor/);
-  assert.match(renderFails(["--set", "config.metricGroups.default.apiKey=abc"]), /keys do not belong in the ConfigMap/);
+  assert.match(renderFails(["--set", "config.metricGroups.default.apiKey=abc", "--set", "apiKeys.groups.default=xyz"]),
+    /"default" is set in both config and apiKeys/);
+  assert.match(renderFails(["--set", "config.metricGroups.default.apiKey=abc", "--set", "existingSecret=s"]),
+    /config holds API keys \(default\) and existingSecret is set/);
   assert.match(renderFails(["--set", "existingSecret=s", "--set", "apiKeys.admin=x"]), /either existingSecret or apiKeys/);
   // ... while the same switches alone render.
   render(["--set", "replicaCount=2", "--set", "serviceMonitor.enabled=true"]);
@@ -264,4 +268,65 @@ test("NOTES print commands for this server's endpoints", () => {
   assert.match(notes, /http:\/\/localhost:8080\/api\/v1\/metrics/);
   assert.match(notes, /curl http:\/\/localhost:8080\/metrics\n/);
   assert.match(notes, /honor_labels: true/);
+});
+
+// The upstream project's own sample file, as a user has it (one group, with its apiKey).
+const upstreamFile = path.resolve(here, "../../../shared/testdata/upstream/metrics-accumulator.yml");
+
+function valuesFile(values) {
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), "chart-values-")), "values.yaml");
+  writeFileSync(file, toYaml(values));
+  return file;
+}
+
+test("config as a string: an upstream file works as it is, its key going to the Secret", () => {
+  const docs = render(["--set-file", `config=${upstreamFile}`]);
+  const file = parseYaml(find(docs, "ConfigMap").data["metrics-accumulator.yml"]);
+  assert.equal(file.metricGroups.default.maxTimeSeries, 2500);
+  assert.deepEqual(file.metricGroups.default.serviceDiscoveryLabels, { env: "dev", version: "2.3" });
+  assert.equal(file.global.restartCronExpression, "0 0 0 ? * *");
+  assert.equal(file.metricGroups.default.apiKey, undefined, "the key must not reach the ConfigMap");
+  const secret = find(docs, "Secret");
+  assert.equal(Buffer.from(secret.data.default, "base64").toString(), "0d98f65f-074b-4d56-b834-576e15a3bfa5");
+  assert.ok(container(docs).args.includes("--api-key-dir=/etc/metrics-accumulator/keys"));
+  // A string replaces the chart's default config whole: nothing of values.yaml's is added.
+  assert.equal(file.global.seriesTtl, undefined);
+  // The same file given as a map renders the same groups and Secret (a map merges with
+  // the defaults of values.yaml, as Helm merges maps: their seriesTtl comes along).
+  const asMap = render(["-f", valuesFile({ config: parseYaml(readFileSync(upstreamFile, "utf8")) })]);
+  const mapFile = parseYaml(find(asMap, "ConfigMap").data["metrics-accumulator.yml"]);
+  assert.deepEqual(mapFile.metricGroups, file.metricGroups);
+  assert.equal(mapFile.global.seriesTtl, "1h");
+  assert.deepEqual(find(asMap, "Secret").data, secret.data);
+});
+
+test("config as a string: what the chart can check fails with the reason", () => {
+  const fails = (config) => renderFails(["-f", valuesFile({ config })]);
+  assert.match(fails("metricGroups: [unclosed\n"), /config: the string is not a YAML map/);
+  assert.match(fails("- a list\n"), /config: the string is not a YAML map/);
+  assert.match(fails("global:\n  seriesTtl: 1h\n"), /config.metricGroups: the server needs at least one metric group/);
+  assert.match(fails("metricGroups:\n  bad name: {}\n"), /config.metricGroups.bad name: a group name is/);
+  assert.match(fails("metricGroups:\n  a: {}\nglobals: {}\n"), /config.globals: unknown key/);
+  assert.match(fails("metricGroups:\n  a: 3\n"), /config.metricGroups.a must be a map/);
+  assert.match(fails(""), /config/);
+});
+
+test("keys in config move to the Secret; an environment reference stays", () => {
+  const docs = render(["-f", valuesFile({ config: [
+    "global:",
+    "  adminApiKey: admin-from-file",
+    "metricGroups:",
+    "  lambda:",
+    "    apiKey: ${LAMBDA_KEY}",
+    "    readApiKey: reader-from-file",
+    "",
+  ].join("\n") })]);
+  const file = parseYaml(find(docs, "ConfigMap").data["metrics-accumulator.yml"]);
+  assert.equal(file.global.adminApiKey, undefined);
+  assert.equal(file.metricGroups.lambda.readApiKey, undefined);
+  assert.equal(file.metricGroups.lambda.apiKey, "${LAMBDA_KEY}", "a reference is not a key");
+  const data = find(docs, "Secret").data;
+  assert.deepEqual(Object.keys(data).sort(), ["admin-api-key", "lambda.read"]);
+  assert.equal(Buffer.from(data["lambda.read"], "base64").toString(), "reader-from-file");
+  assert.equal(Buffer.from(data["admin-api-key"], "base64").toString(), "admin-from-file");
 });

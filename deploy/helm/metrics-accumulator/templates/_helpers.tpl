@@ -40,11 +40,90 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 {{- end }}
 
+{{/*
+The `config` value as a map. It is given as a map, or as a string holding the server's
+YAML (a user's existing file: --set-file config=metrics-accumulator.yml). Checks what
+the chart can: the server checks the rest when it starts.
+*/}}
+{{- define "metrics-accumulator.configValue" -}}
+{{- $config := .Values.config }}
+{{- if kindIs "string" $config }}
+{{- $config = fromYaml $config }}
+{{- if hasKey $config "Error" }}
+{{- fail (printf "config: the string is not a YAML map the server can read: %s" $config.Error) }}
+{{- end }}
+{{- end }}
+{{- range $key, $_ := $config }}
+{{- if not (has $key (list "global" "metricGroups")) }}
+{{- fail (printf "config.%s: unknown key; the server's file has only global and metricGroups" $key) }}
+{{- end }}
+{{- end }}
+{{- if not (or (kindIs "map" $config.global) (kindIs "invalid" $config.global)) }}
+{{- fail "config.global must be a map" }}
+{{- end }}
+{{- if not (and (kindIs "map" $config.metricGroups) $config.metricGroups) }}
+{{- fail "config.metricGroups: the server needs at least one metric group" }}
+{{- end }}
+{{- range $name, $group := $config.metricGroups }}
+{{- if not (regexMatch "^[-a-zA-Z0-9_]+$" $name) }}
+{{- fail (printf "config.metricGroups.%s: a group name is letters, digits, '-' and '_'" $name) }}
+{{- end }}
+{{- if not (or (kindIs "map" $group) (kindIs "invalid" $group)) }}
+{{- fail (printf "config.metricGroups.%s must be a map" $name) }}
+{{- end }}
+{{- end }}
+{{- toYaml $config }}
+{{- end }}
+
+{{/*
+API keys written in `config` (an upstream file keeps them there), as entries of the key
+Secret: "<group>", "<group>.read", "admin-api-key". They go to the Secret, never to the
+ConfigMap. A "${VAR}" reference names an environment variable, is no key, and stays.
+*/}}
+{{- define "metrics-accumulator.configKeys" -}}
+{{- $config := include "metrics-accumulator.configValue" . | fromYaml }}
+{{- $keys := dict }}
+{{- if kindIs "map" $config.global }}
+{{- with $config.global.adminApiKey }}
+{{- if not (regexMatch "^[$][{][^}]*[}]$" (toString .)) }}
+{{- $_ := set $keys "admin-api-key" (toString .) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- range $name, $group := $config.metricGroups }}
+{{- if kindIs "map" $group }}
+{{- with $group.apiKey }}
+{{- if not (regexMatch "^[$][{][^}]*[}]$" (toString .)) }}
+{{- $_ := set $keys $name (toString .) }}
+{{- end }}
+{{- end }}
+{{- with $group.readApiKey }}
+{{- if not (regexMatch "^[$][{][^}]*[}]$" (toString .)) }}
+{{- $_ := set $keys (printf "%s.read" $name) (toString .) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- toYaml $keys }}
+{{- end }}
+
+{{/* Every entry of the key Secret the chart makes: keys from `config`, then `apiKeys`. */}}
+{{- define "metrics-accumulator.keyEntries" -}}
+{{- $keys := include "metrics-accumulator.configKeys" . | fromYaml }}
+{{- with .Values.apiKeys.admin }}
+{{- $_ := set $keys "admin-api-key" . }}
+{{- end }}
+{{- range $group, $key := .Values.apiKeys.groups }}
+{{- $_ := set $keys $group $key }}
+{{- end }}
+{{- toYaml $keys }}
+{{- end }}
+
 {{/* The Secret holding API keys, if there is one. */}}
 {{- define "metrics-accumulator.keySecretName" -}}
 {{- if .Values.existingSecret }}
 {{- .Values.existingSecret }}
-{{- else if or .Values.apiKeys.admin .Values.apiKeys.groups }}
+{{- else if (include "metrics-accumulator.keyEntries" . | fromYaml) }}
 {{- printf "%s-keys" (include "metrics-accumulator.fullname" .) }}
 {{- end }}
 {{- end }}
@@ -53,14 +132,29 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- default (printf "%s-data" (include "metrics-accumulator.fullname" .)) .Values.persistence.existingClaim }}
 {{- end }}
 
-{{/* The configuration file: the `config` value, with hostAddress defaulted to the Service. */}}
+{{/*
+The configuration file: the `config` value without the keys that went to the Secret,
+with hostAddress defaulted to the Service.
+*/}}
 {{- define "metrics-accumulator.configYaml" -}}
-{{- $config := deepCopy .Values.config }}
+{{- $config := include "metrics-accumulator.configValue" . | fromYaml }}
+{{- $moved := include "metrics-accumulator.configKeys" . | fromYaml }}
 {{- $global := default dict $config.global }}
+{{- if hasKey $moved "admin-api-key" }}
+{{- $_ := unset $global "adminApiKey" }}
+{{- end }}
 {{- if not $global.hostAddress }}
 {{- $_ := set $global "hostAddress" (printf "%s:%v" (include "metrics-accumulator.fullname" .) .Values.service.port) }}
 {{- end }}
 {{- $_ := set $config "global" $global }}
+{{- range $name, $group := $config.metricGroups }}
+{{- if hasKey $moved $name }}
+{{- $_ := unset $group "apiKey" }}
+{{- end }}
+{{- if hasKey $moved (printf "%s.read" $name) }}
+{{- $_ := unset $group "readApiKey" }}
+{{- end }}
+{{- end }}
 {{- toYaml $config }}
 {{- end }}
 
@@ -83,12 +177,14 @@ Refuses combinations that would split or lose data without saying so.
 {{- if and .Values.existingSecret (or .Values.apiKeys.admin .Values.apiKeys.groups) }}
 {{- fail "set either existingSecret or apiKeys, not both: the keys would come from existingSecret and apiKeys would be ignored." }}
 {{- end }}
-{{- range $name, $group := .Values.config.metricGroups }}
-{{- if and (kindIs "map" $group) (hasKey $group "apiKey") }}
-{{- fail (printf "config.metricGroups.%s.apiKey: keys do not belong in the ConfigMap; put it in apiKeys.groups.%s (or existingSecret)." $name $name) }}
+{{- $configKeys := include "metrics-accumulator.configKeys" . | fromYaml }}
+{{- if and .Values.existingSecret $configKeys }}
+{{- fail (printf "config holds API keys (%s) and existingSecret is set: the server would read its keys from existingSecret only. Put them in that Secret and remove them from config." (keys $configKeys | sortAlpha | join ", ")) }}
 {{- end }}
+{{- range $entry, $key := $configKeys }}
+{{- $given := ternary $.Values.apiKeys.admin (get $.Values.apiKeys.groups $entry) (eq $entry "admin-api-key") }}
+{{- if and $given (ne $given $key) }}
+{{- fail (printf "the API key %q is set in both config and apiKeys, differently; set it in one place." $entry) }}
 {{- end }}
-{{- if and (kindIs "map" .Values.config.global) (hasKey .Values.config.global "adminApiKey") }}
-{{- fail "config.global.adminApiKey: keys do not belong in the ConfigMap; put it in apiKeys.admin (or existingSecret)." }}
 {{- end }}
 {{- end }}
