@@ -33,6 +33,8 @@ test_packages=(
   unzip                       # helm and kubectl come zipped inside an npm package
   buildah podman runc mmdebstrap  # image build and run, kube play (deploy/test/run.sh)
   catatonit                   # the pause process podman kube play starts its pods with
+  golang-go golang-github-prometheus-client-golang-dev  # the real client_golang pusher (e2e)
+  prometheus-cpp-dev          # the real prometheus-cpp Gateway (e2e)
 )
 
 # tools/package-chart.sh: helm comes zipped inside an npm package.

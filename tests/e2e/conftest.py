@@ -19,6 +19,20 @@ SHARED = pathlib.Path(os.environ.get("MA_SHARED_DIR", REPO.parent / "shared"))
 UPSTREAM = SHARED / "testdata" / "upstream"
 UPSTREAM_KEY = "0d98f65f-074b-4d56-b834-576e15a3bfa5"
 
+# Pushgateway-API tests: an open default group, and a group selected by its key.
+PUSHGATEWAY_CONFIG = """
+global:
+  defaultGroup: open
+metricGroups:
+  open:
+    name: open
+    displayMetrics: true
+  secured:
+    name: secured
+    apiKey: lambda-key
+    displayMetrics: true
+"""
+
 
 class Server:
     """A running metrics-accumulator and a tiny HTTP client for it."""

@@ -10,20 +10,9 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import (basic_auth_handler, delete_from_gateway,
                                           push_to_gateway, pushadd_to_gateway)
 
-from conftest import REPO, sample_value
+from conftest import PUSHGATEWAY_CONFIG, REPO, sample_value
 
-CONFIG = """
-global:
-  defaultGroup: open
-metricGroups:
-  open:
-    name: open
-    displayMetrics: true
-  secured:
-    name: secured
-    apiKey: lambda-key
-    displayMetrics: true
-"""
+CONFIG = PUSHGATEWAY_CONFIG
 
 
 def gateway(s):
@@ -152,7 +141,8 @@ PROTO_TYPE = ("application/vnd.google.protobuf; proto=io.prometheus.client.Metri
               "encoding=delimited")
 
 
-def test_protobuf_delimited_push_like_client_golang(start_server, metrics_pb2):
+def test_protobuf_delimited_body_on_both_push_endpoints(start_server, metrics_pb2):
+    # A hand-encoded body; the real client_golang pushes in test_real_clients.py.
     s = start_server(CONFIG)
     counter = metrics_pb2.MetricFamily(name="go_jobs_total", help="Jobs.",
                                        type=metrics_pb2.COUNTER)
