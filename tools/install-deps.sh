@@ -35,6 +35,7 @@ test_packages=(
   catatonit                   # the pause process podman kube play starts its pods with
   golang-go golang-github-prometheus-client-golang-dev  # the real client_golang pusher (e2e)
   prometheus-cpp-dev          # the real prometheus-cpp Gateway (e2e)
+  chromium chromium-driver python3-selenium  # the console in a real, headless browser (e2e)
 )
 
 # tools/package-chart.sh: helm comes zipped inside an npm package.

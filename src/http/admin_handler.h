@@ -14,8 +14,7 @@
 namespace accumulator::http {
 
 // The upstream server's admin and discovery endpoints (SPEC §3.1): group reset,
-// configuration reload, Prometheus HTTP service discovery, the configuration view and
-// the status page.
+// configuration reload, Prometheus HTTP service discovery and the configuration view.
 class AdminHandler {
  public:
   // Re-reads the configuration and applies it; returns why not (kFailedPrecondition).
@@ -37,7 +36,6 @@ class AdminHandler {
   Status ReloadNow();
   Response ServiceDiscovery() const;
   Response CurrentConfiguration() const;
-  Response StatusPage() const;
 
  private:
   store::Store& store_;

@@ -10,20 +10,25 @@ Response Ok() { return Response::Text(200, "OK"); }
 Api::Api(store::Store& store, config::ConfigHolder& config, const Clock& clock, ApiStats& stats,
          ReloadFunction reload, ApiOptions options)
     : options_(std::move(options)),
-      pushes_(store, clock, stats, {options_.limits, options_.max_body_bytes}),
+      pushes_(store, clock, stats, push_log_, {options_.limits, options_.max_body_bytes}),
       update_(config, pushes_),
       pushgateway_(store, config, clock, pushes_),
       json_push_(config, pushes_),
       api_v1_(store, config, options_, ready_),
       scrape_(store, config, clock, stats, options_, ready_),
-      admin_(store, config, stats, std::move(reload), options_, ready_) {
+      admin_(store, config, stats, std::move(reload), options_, ready_),
+      console_(store, config, clock, push_log_, options_, ready_) {
   AddRoutes();
 }
 
 void Api::AddRoutes() {
   using M = const PathMatch&;
   Router& r = router_;
-  r.Add("/", {"GET"}, [this](const Request&, M) { return admin_.StatusPage(); });
+  // The console (SPEC §10).
+  r.Add("/", {"GET"}, [this](const Request&, M) { return console_.Overview(); });
+  r.Add("/console/groups/{group}", {"GET"},
+        [this](const Request& q, M m) { return console_.Group(q, m.params[0]); });
+  r.Add("/console/console.js", {"GET"}, [](const Request&, M) { return ConsoleHandler::Script(); });
   // Upstream (SPEC §3.1).
   r.Add("/update/{group}", {"POST"},
         [this](const Request& q, M m) { return update_.Post(q, m.params[0]); });

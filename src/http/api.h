@@ -10,7 +10,9 @@
 #include "http/api_options.h"
 #include "http/api_stats.h"
 #include "http/api_v1_handler.h"
+#include "http/console_handler.h"
 #include "http/json_push_handler.h"
+#include "http/push_log.h"
 #include "http/push_pipeline.h"
 #include "http/pushgateway_handler.h"
 #include "http/request.h"
@@ -44,6 +46,7 @@ class Api {
 
   const ApiOptions options_;
   std::atomic<bool> ready_{false};
+  PushLog push_log_;
   PushPipeline pushes_;
   UpdateHandler update_;
   PushgatewayHandler pushgateway_;
@@ -51,6 +54,7 @@ class Api {
   ApiV1Handler api_v1_;
   ScrapeHandler scrape_;
   AdminHandler admin_;
+  ConsoleHandler console_;
   Router router_;
 };
 

@@ -7,6 +7,7 @@
 #include "http/auth.h"
 #include "http/json.h"
 #include "http/json_push_handler.h"
+#include "http/query.h"
 #include "http/status_to_http.h"
 #include "model/number.h"
 #include "parse/grouping_key.h"
@@ -14,26 +15,6 @@
 
 namespace accumulator::http {
 namespace {
-
-// name=value pairs of a query string, '+' as space, percent-decoded; nullopt if malformed.
-std::optional<std::vector<std::pair<std::string, std::string>>> ParseQuery(std::string_view q) {
-  std::vector<std::pair<std::string, std::string>> out;
-  std::size_t start = 0;
-  while (start < q.size()) {
-    std::size_t end = q.find('&', start);
-    if (end == std::string_view::npos) end = q.size();
-    std::string item(q.substr(start, end - start));
-    std::replace(item.begin(), item.end(), '+', ' ');
-    const std::size_t eq = item.find('=');
-    auto name = parse::PercentDecode(std::string_view(item).substr(0, eq));
-    auto value =
-        parse::PercentDecode(eq == std::string::npos ? "" : std::string_view(item).substr(eq + 1));
-    if (!name || !value) return std::nullopt;
-    if (!name->empty()) out.emplace_back(std::move(*name), std::move(*value));
-    start = end + 1;
-  }
-  return out;
-}
 
 std::string Rfc3339(TimePoint t) { return FormatUtc(t, "%Y-%m-%dT%H:%M:%SZ"); }
 

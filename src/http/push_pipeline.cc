@@ -82,8 +82,8 @@ Response AnswerWhenSet(const std::shared_ptr<LateAnswer>& late) {
 }  // namespace
 
 PushPipeline::PushPipeline(store::Store& store, const Clock& clock, ApiStats& stats,
-                           Options options)
-    : store_(store), clock_(clock), stats_(stats), options_(options) {}
+                           PushLog& push_log, Options options)
+    : store_(store), clock_(clock), stats_(stats), push_log_(push_log), options_(options) {}
 
 Status SetWriter(std::string_view writer, model::Push& push) {
   constexpr std::size_t kMaxWriterLength = 256;
@@ -189,6 +189,8 @@ Response PushPipeline::Idempotent(const Request& request, const config::GroupCon
 
 Response PushPipeline::Refuse(const std::string& group_name, const Status& status, bool as_json) {
   stats_.CountPush(group_name, ReasonOf(status));
+  push_log_.Refused(
+      {clock_.Now(), group_name, HttpStatusOf(status), ReasonOf(status), status.message()});
   log::Debug("push to \"" + (group_name.empty() ? std::string("?") : group_name) +
              "\" refused: " + status.message());
   if (as_json) {
@@ -207,6 +209,7 @@ Response PushPipeline::ApplyPush(const config::GroupConfig& group, const model::
                      as_json](const Status& durable) {
     if (!durable.ok()) return late->Set(Refuse(group_name, durable, as_json));
     stats_.CountPush(group_name, "ok");
+    push_log_.Accepted(group_name, clock_.Now());
     late->Set(accepted);
   };
   if (Status s = store_.ApplyThen(group.name, push, tag, std::move(on_durable)); !s.ok()) {

@@ -8,6 +8,7 @@
 #include "common/status.h"
 #include "config/config.h"
 #include "http/api_stats.h"
+#include "http/push_log.h"
 #include "http/rate_limiter.h"
 #include "http/request.h"
 #include "model/metric.h"
@@ -26,8 +27,9 @@ class PushPipeline {
     std::size_t max_body_bytes = std::size_t{16} * 1024 * 1024;  // also after decompression
   };
 
-  // `store`, `clock` and `stats` must outlive the pipeline.
-  PushPipeline(store::Store& store, const Clock& clock, ApiStats& stats, Options options);
+  // `store`, `clock`, `stats` and `push_log` must outlive the pipeline.
+  PushPipeline(store::Store& store, const Clock& clock, ApiStats& stats, PushLog& push_log,
+               Options options);
 
   // Runs `apply` unless the group's push rate is exceeded (429) or the request's
   // Idempotency-Key was answered in this group within global.idempotencyWindow; then
@@ -59,6 +61,7 @@ class PushPipeline {
   store::Store& store_;
   const Clock& clock_;
   ApiStats& stats_;
+  PushLog& push_log_;  // for the console: accepted pushes and the last refusals
   const Options options_;
   PushRateLimiter rate_limiter_{clock_};
 };
