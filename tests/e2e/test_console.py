@@ -7,7 +7,9 @@ import tempfile
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import sample_value
@@ -51,6 +53,16 @@ def counters(n, label="k"):
         f'jobs_total{{{label}="{i:03d}"}} 1\n' for i in range(n))
 
 
+def follow(driver, by, what):
+    """Clicks a link or button and waits until the page it leads to has loaded (a click
+    returns before a form's or link's navigation is done)."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(by, what).click()
+    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(old))
+    WebDriverWait(driver, 15).until(
+        lambda d: d.execute_script("return document.readyState") == "complete")
+
+
 def rows(driver):
     return driver.find_elements(By.CSS_SELECTOR, "#series tr td:first-child")
 
@@ -80,18 +92,18 @@ def test_series_browser_filters_and_pages(start_server, browser):
     browser.get(f"http://127.0.0.1:{s.port}/console/groups/jobs")
     assert len(rows(browser)) == 100
     assert rows(browser)[0].text == 'jobs_total{k="000"}'
-    browser.find_element(By.ID, "next").click()
+    follow(browser, By.ID, "next")
     assert len(rows(browser)) == 100
     assert rows(browser)[0].text == 'jobs_total{k="100"}'
-    browser.find_element(By.ID, "next").click()
+    follow(browser, By.ID, "next")
     assert len(rows(browser)) == 50
     assert browser.find_elements(By.ID, "next") == []
-    browser.find_element(By.ID, "previous").click()
+    follow(browser, By.ID, "previous")
     assert rows(browser)[0].text == 'jobs_total{k="100"}'
     field = browser.find_element(By.NAME, "match")
     field.clear()
     field.send_keys('{k=~"01."}')
-    browser.find_element(By.CSS_SELECTOR, "#filter button").click()
+    follow(browser, By.CSS_SELECTOR, "#filter button")
     assert [r.text for r in rows(browser)] == [
         f'jobs_total{{k="01{i}"}}' for i in range(10)]
     assert "match=%7Bk%3D%7E%2201.%22%7D" in browser.current_url  # a link to share
@@ -99,7 +111,7 @@ def test_series_browser_filters_and_pages(start_server, browser):
     field = browser.find_element(By.NAME, "match")
     field.clear()
     field.send_keys('{k=')
-    browser.find_element(By.CSS_SELECTOR, "#filter button").click()
+    follow(browser, By.CSS_SELECTOR, "#filter button")
     assert "match:" in browser.find_element(By.ID, "problem").text
 
 
@@ -107,7 +119,7 @@ def _act(browser, form_id, key):
     form = browser.find_element(By.ID, form_id)
     form.find_element(By.CSS_SELECTOR, "input[type=password]").send_keys(key)
     form.find_element(By.TAG_NAME, "button").click()
-    out = WebDriverWait(browser, 10).until(
+    out = WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
         lambda d: d.find_element(By.ID, form_id).find_element(By.TAG_NAME, "output").text or None)
     return out
 
@@ -128,7 +140,9 @@ def test_delete_needs_the_right_key_and_removes_exactly_the_matches(start_server
     assert sample_value(out, 'jobs_total{k="010"}') is None
     assert sample_value(out, 'jobs_total{k="009"}') == 1
     assert sample_value(out, 'jobs_total{k="020"}') == 1
-    WebDriverWait(browser, 10).until(lambda d: len(rows(d)) == 0)  # the page reloads
+    # The page reloads itself after a success.
+    WebDriverWait(browser, 15, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: len(rows(d)) == 0)
     # Reset takes the admin key.
     assert _act(browser, "reset", "jobs-key").startswith("401")
     assert _act(browser, "reset", "admin-key").startswith("200")
