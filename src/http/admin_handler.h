@@ -1,12 +1,10 @@
 #pragma once
 
-#include <atomic>
 #include <functional>
 #include <string_view>
 
 #include "common/status.h"
 #include "config/config_holder.h"
-#include "http/api_options.h"
 #include "http/api_stats.h"
 #include "http/request.h"
 #include "store/store.h"
@@ -22,13 +20,8 @@ class AdminHandler {
 
   // Every reference must outlive the handler.
   AdminHandler(store::Store& store, config::ConfigHolder& config, ApiStats& stats,
-               ReloadFunction reload, const ApiOptions& options, const std::atomic<bool>& ready)
-      : store_(store),
-        config_(config),
-        stats_(stats),
-        reload_(std::move(reload)),
-        options_(options),
-        ready_(ready) {}
+               ReloadFunction reload)
+      : store_(store), config_(config), stats_(stats), reload_(std::move(reload)) {}
 
   Response Reset(const Request& request, std::string_view group);
   Response Reload(const Request& request);
@@ -42,8 +35,6 @@ class AdminHandler {
   config::ConfigHolder& config_;
   ApiStats& stats_;
   ReloadFunction reload_;
-  const ApiOptions& options_;
-  const std::atomic<bool>& ready_;
 };
 
 }  // namespace accumulator::http

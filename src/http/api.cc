@@ -16,7 +16,7 @@ Api::Api(store::Store& store, config::ConfigHolder& config, const Clock& clock, 
       json_push_(config, pushes_),
       api_v1_(store, config, options_, ready_),
       scrape_(store, config, clock, stats, options_, ready_),
-      admin_(store, config, stats, std::move(reload), options_, ready_),
+      admin_(store, config, stats, std::move(reload)),
       console_(store, config, clock, push_log_, options_, ready_) {
   AddRoutes();
 }
