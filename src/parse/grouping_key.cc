@@ -172,7 +172,9 @@ bool MergeAdditions(const std::vector<Addition>& additions, model::Labels& label
   labels.resize(old_size + added);
   std::size_t read = old_size;
   std::size_t write = labels.size();
-  for (std::size_t k = additions.size(); k-- > 0;) {
+  // write - read is how many new names are still to place: at 0 the labels before are
+  // in place, and moving one onto itself would empty it.
+  for (std::size_t k = additions.size(); k-- > 0 && write != read;) {
     const Addition& a = additions[k];
     while (read > 0 && model::CompareBytes(labels[read - 1].name, a.name) > 0) {
       labels[--write] = std::move(labels[--read]);
@@ -182,7 +184,7 @@ bool MergeAdditions(const std::vector<Addition>& additions, model::Labels& label
     slot.name.assign(a.name);
     slot.value.assign(a.value);
   }
-  return had_one;  // labels before `read` never moved: write == read here
+  return had_one;
 }
 
 }  // namespace

@@ -111,6 +111,25 @@ TEST(GroupingKeyTest, GroupingLabelsMergeIntoEveryPosition) {
             (model::Labels{{"b", "x"}, {"instance", "i"}, {"job", "url"}, {"zz", "y"}}));
 }
 
+TEST(GroupingKeyTest, LabelsBeforeTheFirstNewNameKeepTheirValues) {
+  // Regression: once every new name was placed, the merge went on moving the labels
+  // before them onto themselves, which emptied one ("job": the scrape then showed a
+  // label with no name, which fails every Prometheus scrape of the target).
+  model::Push push;
+  push.families.push_back(
+      model::Family{"m",
+                    model::MetricType::kGauge,
+                    "",
+                    {model::Series{{{"a", "1"}, {"instance", "i"}, {"job", "body"}, {"zz", "2"}},
+                                   model::ScalarValue{1},
+                                   {}}}});
+  ASSERT_TRUE(AddGroupingLabels({{"job", "url"}, {"path", "p"}, {"q", "x"}}, push).ok());
+  EXPECT_EQ(
+      push.families[0].series[0].labels,
+      (model::Labels{
+          {"a", "1"}, {"instance", "i"}, {"job", "url"}, {"path", "p"}, {"q", "x"}, {"zz", "2"}}));
+}
+
 TEST(GroupingKeyTest, SeriesThatMeetThroughAddedLabelsAreRejected) {
   // One series has the grouping's value already, the other gets it added.
   model::Push job_push;

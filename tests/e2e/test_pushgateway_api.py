@@ -98,6 +98,17 @@ def test_url_grammar(start_server):
     assert status == 202
 
 
+def test_grouping_labels_keep_every_body_label(start_server):
+    # Regression: a body label sorting before the grouping key's new names lost its
+    # name, and the scrape showed `=""`, which fails every Prometheus scrape of it.
+    s = start_server(CONFIG)
+    body = 'm{a="1",instance="i",job="body",zz="2"} 1\n'
+    assert s.request("POST", "/metrics/job/url/path/p", body)[0] == 200
+    out = s.scrape("/metrics/open")
+    assert sample_value(out, 'm{a="1",instance="i",job="url",path="p",zz="2"}') == 1
+    assert ',=""' not in out and '{=""' not in out
+
+
 def test_bad_bodies_change_nothing(start_server):
     s = start_server(CONFIG)
     assert s.request("PUT", "/metrics/job/j", "# TYPE c_total counter\nc_total 1\n")[0] == 200
