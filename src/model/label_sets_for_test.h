@@ -26,6 +26,15 @@ inline std::vector<Labels> OrderingCases() {
       {{"a", "1"}, {"c", "0"}},
       {{"a", "1"}, {"b", std::string(200, 'z')}},
       {{"a", "1"}, {"b", std::string(199, 'z') + "y"}},
+      {{"a", "1"}, {"b", std::string(127, 'z')}},  // a length of one varint byte
+      {{"a", "1"}, {"b", std::string(128, 'z')}},  // ... and of two
+      // A push's series: the same first labels, a difference in the last one.
+      {{"code", "200"}, {"instance", "wrk"}, {"job", "bench"}, {"route", "r1"}},
+      {{"code", "200"}, {"instance", "wrk"}, {"job", "bench"}, {"route", "r10"}},
+      {{"code", "200"}, {"instance", "wrk"}, {"job", "bench"}, {"route", "r2"}},
+      {{"code", "200"}, {"instance", "wrk"}, {"job", "bench"}, {"route", "r2"}, {"z", ""}},
+      {{"code", "200"}, {"instance", "wrk"}, {"job", "bencher"}, {"route", "r1"}},
+      {{"code", "500"}, {"instance", "wrk"}, {"job", "bench"}, {"route", "r1"}},
   };
 }
 
