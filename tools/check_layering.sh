@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fails when a module includes a module it may not use (docs/architecture.md).
+# Fails when a module includes a module it may not use (README.md, "Layout").
 # Link dependencies catch most violations; this catches header-only ones too.
 set -euo pipefail
 cd "$(dirname "$0")/../src"
@@ -7,6 +7,7 @@ cd "$(dirname "$0")/../src"
 declare -A allowed=(
   [common]="common"
   [model]="model common"
+  [redis]="redis common"
   [parse]="parse model common"
   [store]="store model common"
   [persist]="persist store model common"

@@ -17,6 +17,7 @@ build_packages=(
   libssl-dev            # HTTPS (--tls-cert-file), via Asio's SSL stream
   libabsl-dev           # absl::btree_map: the store's per-family series index (docs/decisions/0011)
   libmimalloc-dev       # the server's malloc: no slowdown once millions of series are stored (docs/decisions/0013)
+  libhiredis-dev        # RESP formatting and reply parsing for the Redis client (src/redis, docs/decisions/0018)
 )
 test_packages=(
   libgtest-dev libgmock-dev   # unit tests
@@ -36,6 +37,7 @@ test_packages=(
   golang-go golang-github-prometheus-client-golang-dev  # the real client_golang pusher (e2e)
   prometheus-cpp-dev          # the real prometheus-cpp Gateway (e2e)
   chromium chromium-driver python3-selenium  # the console in a real, headless browser (e2e)
+  redis-server                # real Redis servers the Redis client's tests start on 127.0.0.1
 )
 
 # tools/package-chart.sh: helm comes zipped inside an npm package.

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "parse/grouping_key.h"
+#include "common/percent_decode.h"
 
 namespace accumulator::http {
 
@@ -15,9 +15,9 @@ std::optional<std::vector<std::pair<std::string, std::string>>> ParseQuery(std::
     std::string item(q.substr(start, end - start));
     std::replace(item.begin(), item.end(), '+', ' ');
     const std::size_t eq = item.find('=');
-    auto name = parse::PercentDecode(std::string_view(item).substr(0, eq));
+    auto name = PercentDecode(std::string_view(item).substr(0, eq));
     auto value =
-        parse::PercentDecode(eq == std::string::npos ? "" : std::string_view(item).substr(eq + 1));
+        PercentDecode(eq == std::string::npos ? "" : std::string_view(item).substr(eq + 1));
     if (!name || !value) return std::nullopt;
     if (!name->empty()) out.emplace_back(std::move(*name), std::move(*value));
     start = end + 1;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/percent_decode.h"
 #include "parse/grouping_key.h"
 
 namespace accumulator::http {
@@ -58,7 +59,7 @@ Response Router::Route(const Request& request) const {
   for (std::string_view& segment : segments) {
     match.segment_starts.push_back(static_cast<std::size_t>(segment.data() - request.path.data()));
     if (segment.find('%') == std::string_view::npos) continue;
-    auto plain = parse::PercentDecode(segment);
+    auto plain = PercentDecode(segment);
     if (!plain) return Response::Text(400, "malformed percent-encoding in the URL path");
     segment = decoded.emplace_back(std::move(*plain));
   }

@@ -28,9 +28,6 @@ Status AddGroupingLabels(const model::Labels& grouping, model::Push& push);
 // as it does for the Pushgateway).
 std::vector<std::string_view> SplitPathSegments(std::string_view path);
 
-// Decodes %XX escapes (RFC 3986); nullopt on a malformed escape.
-std::optional<std::string> PercentDecode(std::string_view text);
-
 // Decodes base64url (RFC 4648 §5), with or without padding; nullopt if malformed.
 std::optional<std::string> DecodeBase64Url(std::string_view text);
 // Decodes standard base64 (RFC 4648 §4, as in HTTP basic auth); nullopt if malformed.

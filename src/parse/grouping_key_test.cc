@@ -51,12 +51,6 @@ TEST(GroupingKeyTest, ErrorsUseThePushgatewayWording) {
   EXPECT_EQ(ParseGroupingKey("jobs/j").status().code(), StatusCode::kNotFound);
 }
 
-TEST(GroupingKeyTest, PercentDecodingRejectsMalformedEscapes) {
-  EXPECT_EQ(PercentDecode("a%20b%2Fc"), "a b/c");
-  EXPECT_FALSE(PercentDecode("bad%2"));
-  EXPECT_FALSE(PercentDecode("bad%zz"));
-}
-
 TEST(GroupingKeyTest, Base64DecodingRejectsGarbage) {
   EXPECT_EQ(DecodeBase64Url("aGVsbG8"), "hello");
   EXPECT_EQ(DecodeBase64Url(""), "");

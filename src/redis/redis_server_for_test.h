@@ -1,0 +1,104 @@
+#pragma once
+
+// A real redis-server (Debian's package) for tests: started on 127.0.0.1 on a free
+// port, in a scratch directory, and stopped by its PID when the object goes.
+
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <netinet/in.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace accumulator::redis {
+
+// A port nothing listens on right now (the kernel's pick for a socket bound to port 0).
+inline std::uint16_t FreePortForTest() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  (void)::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  (void)::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+inline int RunForTest(const std::vector<std::string>& argv) {
+  std::vector<char*> args;
+  args.reserve(argv.size() + 1);
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  if (::posix_spawnp(&pid, args[0], nullptr, nullptr, args.data(), environ) != 0) return -1;
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+class RedisServerForTest {
+ public:
+  // `extra`: more redis-server arguments, e.g. {"--requirepass", "secret"}. With
+  // `tls_port`, the server also serves TLS there (and `port` stays plain TCP).
+  explicit RedisServerForTest(std::vector<std::string> extra = {}) : port_(FreePortForTest()) {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("ma-redis-test-" + std::to_string(::getpid()) + "-" + std::to_string(port_));
+    std::filesystem::create_directories(dir_);
+    std::vector<std::string> argv = {"redis-server",
+                                     "--bind",
+                                     "127.0.0.1",
+                                     "--port",
+                                     std::to_string(port_),
+                                     "--dir",
+                                     dir_.string(),
+                                     "--save",
+                                     "",
+                                     "--appendonly",
+                                     "no",
+                                     "--logfile",
+                                     (dir_ / "redis.log").string()};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    std::vector<char*> args;
+    args.reserve(argv.size() + 1);
+    for (std::string& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    if (::posix_spawnp(&pid_, "redis-server", nullptr, nullptr, args.data(), environ) != 0) {
+      pid_ = 0;
+    }
+  }
+  ~RedisServerForTest() {
+    Stop();
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+  RedisServerForTest(const RedisServerForTest&) = delete;
+  RedisServerForTest& operator=(const RedisServerForTest&) = delete;
+
+  std::uint16_t Port() const { return port_; }
+  bool Started() const { return pid_ != 0; }
+
+  void Stop() {
+    if (pid_ == 0) return;
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = 0;
+  }
+
+ private:
+  std::uint16_t port_;
+  std::filesystem::path dir_;
+  pid_t pid_ = 0;
+};
+
+}  // namespace accumulator::redis
