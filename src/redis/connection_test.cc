@@ -16,13 +16,6 @@ namespace {
 using std::chrono::milliseconds;
 constexpr milliseconds kTimeout{5000};
 
-Endpoint Local(std::uint16_t port) {
-  Endpoint e;
-  e.host = "127.0.0.1";
-  e.port = port;
-  return e;
-}
-
 // redis-server takes a moment to listen after it starts.
 Result<std::unique_ptr<Connection>> OpenWhenReady(const Endpoint& endpoint,
                                                   const ConnectOptions& options = {}) {
@@ -38,7 +31,7 @@ Result<std::unique_ptr<Connection>> OpenWhenReady(const Endpoint& endpoint,
 TEST(RedisConnectionTest, CommandsAndBinarySafeValues) {
   RedisServerForTest server;
   ASSERT_TRUE(server.Started());
-  auto c = OpenWhenReady(Local(server.Port()));
+  auto c = OpenWhenReady(LocalForTest(server.Port()));
   ASSERT_TRUE(c.ok()) << c.status().message();
   auto pong = (*c)->Run({"PING"}, kTimeout);
   ASSERT_TRUE(pong.ok()) << pong.status().message();
@@ -75,7 +68,7 @@ TEST(RedisConnectionTest, CommandsAndBinarySafeValues) {
 
 TEST(RedisConnectionTest, APipelineAnswersInOrder) {
   RedisServerForTest server;
-  auto c = OpenWhenReady(Local(server.Port()));
+  auto c = OpenWhenReady(LocalForTest(server.Port()));
   ASSERT_TRUE(c.ok()) << c.status().message();
   std::vector<Command> commands;
   commands.reserve(5000);
@@ -92,7 +85,7 @@ TEST(RedisConnectionTest, APipelineAnswersInOrder) {
 
 TEST(RedisConnectionTest, PasswordAndDatabase) {
   RedisServerForTest server({"--requirepass", "s3cr@t"});
-  Endpoint endpoint = Local(server.Port());
+  Endpoint endpoint = LocalForTest(server.Port());
   auto refused = OpenWhenReady(endpoint);
   // Without AUTH the connection opens; the first command is refused by Redis.
   ASSERT_TRUE(refused.ok()) << refused.status().message();
@@ -114,7 +107,9 @@ TEST(RedisConnectionTest, PasswordAndDatabase) {
   endpoint.db = 0;
   auto db0 = Connection::Open(endpoint);
   ASSERT_TRUE(db0.ok());
-  EXPECT_EQ((*db0)->Run({"EXISTS", "in-db-2"}, kTimeout)->integer, 0);
+  auto exists = (*db0)->Run({"EXISTS", "in-db-2"}, kTimeout);
+  ASSERT_TRUE(exists.ok()) << exists.status().message();
+  EXPECT_EQ(exists->integer, 0);
 
   endpoint.db = 99;  // Redis has 16 by default
   auto no_db = Connection::Open(endpoint);
@@ -123,14 +118,14 @@ TEST(RedisConnectionTest, PasswordAndDatabase) {
 }
 
 TEST(RedisConnectionTest, AnAbsentServerIsUnavailable) {
-  auto c = Connection::Open(Local(FreePortForTest()), {milliseconds(500), ""});
+  auto c = Connection::Open(LocalForTest(FreePortForTest()), {milliseconds(500), ""});
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.status().code(), StatusCode::kUnavailable);
 }
 
 TEST(RedisConnectionTest, ADeadlineClosesTheConnection) {
   RedisServerForTest server;
-  auto c = OpenWhenReady(Local(server.Port()));
+  auto c = OpenWhenReady(LocalForTest(server.Port()));
   ASSERT_TRUE(c.ok()) << c.status().message();
   const auto start = std::chrono::steady_clock::now();
   auto blocked = (*c)->Run({"BLPOP", "empty", "10"}, milliseconds(200));
@@ -145,7 +140,7 @@ TEST(RedisConnectionTest, ADeadlineClosesTheConnection) {
 
 TEST(RedisConnectionTest, AServerThatDiesFailsTheCall) {
   RedisServerForTest server;
-  auto c = OpenWhenReady(Local(server.Port()));
+  auto c = OpenWhenReady(LocalForTest(server.Port()));
   ASSERT_TRUE(c.ok()) << c.status().message();
   server.Stop();
   auto after = (*c)->Run({"PING"}, kTimeout);
@@ -166,12 +161,14 @@ TEST(RedisConnectionTest, TlsWithTheServersCertificate) {
   const std::uint16_t tls_port = FreePortForTest();
   RedisServerForTest server({"--tls-port", std::to_string(tls_port), "--tls-cert-file", cert,
                              "--tls-key-file", key, "--tls-auth-clients", "no"});
-  Endpoint endpoint = Local(tls_port);
+  Endpoint endpoint = LocalForTest(tls_port);
   endpoint.tls = true;
   auto c = OpenWhenReady(endpoint, {kTimeout, cert});
   ASSERT_TRUE(c.ok()) << c.status().message();
   ASSERT_TRUE((*c)->Run({"SET", "over-tls", "yes"}, kTimeout).ok());
-  EXPECT_EQ((*c)->Run({"GET", "over-tls"}, kTimeout)->text, "yes");
+  auto got = (*c)->Run({"GET", "over-tls"}, kTimeout);
+  ASSERT_TRUE(got.ok()) << got.status().message();
+  EXPECT_EQ(got->text, "yes");
 
   // Without the CA the certificate is not trusted; the name must match too.
   auto untrusted = Connection::Open(endpoint, {kTimeout, ""});

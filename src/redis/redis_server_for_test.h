@@ -9,8 +9,10 @@
 #include <filesystem>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <spawn.h>
 #include <sys/socket.h>
@@ -34,13 +36,26 @@ inline std::uint16_t FreePortForTest() {
   return ntohs(address.sin_port);
 }
 
+inline Endpoint LocalForTest(std::uint16_t port) {
+  Endpoint e;
+  e.host = "127.0.0.1";
+  e.port = port;
+  return e;
+}
+
 inline int RunForTest(const std::vector<std::string>& argv) {
   std::vector<char*> args;
   args.reserve(argv.size() + 1);
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  // Its chatter (openssl's progress dots) stays out of the test log.
+  posix_spawn_file_actions_t quiet;
+  ::posix_spawn_file_actions_init(&quiet);
+  ::posix_spawn_file_actions_addopen(&quiet, 2, "/dev/null", O_WRONLY, 0);
   pid_t pid = 0;
-  if (::posix_spawnp(&pid, args[0], nullptr, nullptr, args.data(), environ) != 0) return -1;
+  const int spawned = ::posix_spawnp(&pid, args[0], &quiet, nullptr, args.data(), environ);
+  ::posix_spawn_file_actions_destroy(&quiet);
+  if (spawned != 0) return -1;
   int status = 0;
   ::waitpid(pid, &status, 0);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -48,25 +63,20 @@ inline int RunForTest(const std::vector<std::string>& argv) {
 
 class RedisServerForTest {
  public:
-  // `extra`: more redis-server arguments, e.g. {"--requirepass", "secret"}. With
-  // `tls_port`, the server also serves TLS there (and `port` stays plain TCP).
-  explicit RedisServerForTest(std::vector<std::string> extra = {}) : port_(FreePortForTest()) {
+  // `extra`: more redis-server arguments, e.g. {"--requirepass", "secret"}.
+  // `config_file` comes first, as a Sentinel's must (with "--sentinel" in `extra`).
+  explicit RedisServerForTest(std::vector<std::string> extra = {}, std::string config_file = "")
+      : port_(FreePortForTest()) {
     dir_ = std::filesystem::temp_directory_path() /
            ("ma-redis-test-" + std::to_string(::getpid()) + "-" + std::to_string(port_));
     std::filesystem::create_directories(dir_);
-    std::vector<std::string> argv = {"redis-server",
-                                     "--bind",
-                                     "127.0.0.1",
-                                     "--port",
-                                     std::to_string(port_),
-                                     "--dir",
-                                     dir_.string(),
-                                     "--save",
-                                     "",
-                                     "--appendonly",
-                                     "no",
-                                     "--logfile",
-                                     (dir_ / "redis.log").string()};
+    std::vector<std::string> argv = {"redis-server"};
+    if (!config_file.empty()) argv.push_back(std::move(config_file));
+    const std::vector<std::string> common = {
+        "--bind",       "127.0.0.1",   "--port",    std::to_string(port_),
+        "--dir",        dir_.string(), "--save",    "",
+        "--appendonly", "no",          "--logfile", (dir_ / "redis.log").string()};
+    argv.insert(argv.end(), common.begin(), common.end());
     argv.insert(argv.end(), extra.begin(), extra.end());
     std::vector<char*> args;
     args.reserve(argv.size() + 1);
