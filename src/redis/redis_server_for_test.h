@@ -19,6 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "redis/endpoint.h"
+
 extern char** environ;
 
 namespace accumulator::redis {
