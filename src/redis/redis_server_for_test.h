@@ -38,6 +38,25 @@ inline std::uint16_t FreePortForTest() {
   return ntohs(address.sin_port);
 }
 
+// A free port whose cluster bus port (+10000) is free and valid too.
+inline std::uint16_t FreeClusterPortForTest() {
+  const auto bindable = [](std::uint16_t port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(port);
+    const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+    ::close(fd);
+    return ok;
+  };
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    const std::uint16_t port = FreePortForTest();
+    if (port <= 55535 && bindable(static_cast<std::uint16_t>(port + 10000))) return port;
+  }
+  return 0;
+}
+
 inline Endpoint LocalForTest(std::uint16_t port) {
   Endpoint e;
   e.host = "127.0.0.1";
@@ -50,9 +69,10 @@ inline int RunForTest(const std::vector<std::string>& argv) {
   args.reserve(argv.size() + 1);
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  // Its chatter (openssl's progress dots) stays out of the test log.
+  // Its chatter (openssl's progress dots, redis-cli's plans) stays out of the test log.
   posix_spawn_file_actions_t quiet;
   ::posix_spawn_file_actions_init(&quiet);
+  ::posix_spawn_file_actions_addopen(&quiet, 1, "/dev/null", O_WRONLY, 0);
   ::posix_spawn_file_actions_addopen(&quiet, 2, "/dev/null", O_WRONLY, 0);
   pid_t pid = 0;
   const int spawned = ::posix_spawnp(&pid, args[0], &quiet, nullptr, args.data(), environ);
@@ -67,8 +87,10 @@ class RedisServerForTest {
  public:
   // `extra`: more redis-server arguments, e.g. {"--requirepass", "secret"}.
   // `config_file` comes first, as a Sentinel's must (with "--sentinel" in `extra`).
-  explicit RedisServerForTest(std::vector<std::string> extra = {}, std::string config_file = "")
-      : port_(FreePortForTest()) {
+  // `port`: 0 for any free one.
+  explicit RedisServerForTest(std::vector<std::string> extra = {}, std::string config_file = "",
+                              std::uint16_t port = 0)
+      : port_(port != 0 ? port : FreePortForTest()) {
     dir_ = std::filesystem::temp_directory_path() /
            ("ma-redis-test-" + std::to_string(::getpid()) + "-" + std::to_string(port_));
     std::filesystem::create_directories(dir_);
