@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 #include <optional>
+#include <set>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -186,6 +187,8 @@ Status ValidatePush(model::Push& push, const Limits& limits, const PushLocator& 
   };
   // Every sample name and the family that writes it, when there are several families.
   std::map<std::string, std::size_t, std::less<>> owners;
+  // Family names apart: a counter and a histogram of one name share no sample name.
+  std::set<std::string_view> family_names;
   for (std::size_t f = 0; f < push.families.size(); ++f) {
     model::Family& family = push.families[f];
     if (family.name.size() > limits.max_name_length) {
@@ -205,6 +208,11 @@ Status ValidatePush(model::Push& push, const Limits& limits, const PushLocator& 
       return fail(f, 0, Status::InvalidArgument("HELP text is not valid UTF-8"));
     }
     if (push.families.size() > 1) {
+      if (!family_names.insert(family.name).second) {
+        return fail(
+            f, 0,
+            Status::InvalidArgument("metric \"" + family.name + "\" appears in two families"));
+      }
       for (std::string& sample : model::SampleNames(family.name, family.type)) {
         auto [it, inserted] = owners.emplace(std::move(sample), f);
         if (inserted) continue;

@@ -79,6 +79,12 @@ TEST(ValidatePushTest, RepeatedSeriesAndFamiliesAreLocated) {
   model::Push twice = t::Push({t::Family("g", MetricType::kGauge, {t::Scalar({}, 1)}),
                                t::Family("g", MetricType::kGauge, {t::Scalar({}, 2)})});
   EXPECT_EQ(Check(twice), "f1s0: metric \"g\" appears in two families");
+  // Regression (found by proto_delimited_fuzzer): families of one name and different
+  // types share no sample name, but are still one metric twice.
+  model::Push two_types =
+      t::Push({t::Family("rt", MetricType::kCounter, {t::Scalar({}, 1)}),
+               t::Family("rt", MetricType::kHistogram, {t::Histogram({}, {INFINITY}, {1}, 1)})});
+  EXPECT_EQ(Check(two_types), "f1s0: metric \"rt\" appears in two families");
   model::Push clash =
       t::Push({t::Family("x", MetricType::kHistogram, {t::Histogram({}, {INFINITY}, {1}, 1)}),
                t::Family("x_sum", MetricType::kUntyped, {t::Scalar({}, 2)})});
