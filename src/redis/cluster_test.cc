@@ -49,29 +49,20 @@ class ClusterTest : public ::testing::Test {
           "", FreeClusterPortForTest()));
     }
     for (const auto& node : nodes_) {
-      ASSERT_TRUE(Eventually([&] { return Connection::Open(LocalForTest(node->Port())).ok(); }));
+      ASSERT_TRUE(
+          EventuallyForTest([&] { return Connection::Open(LocalForTest(node->Port())).ok(); }));
       create.push_back("127.0.0.1:" + std::to_string(node->Port()));
     }
     create.emplace_back("--cluster-yes");
     ASSERT_EQ(RunForTest(create), 0);
     for (const auto& node : nodes_) {
-      ASSERT_TRUE(Eventually([&] {
+      ASSERT_TRUE(EventuallyForTest([&] {
         auto c = Connection::Open(LocalForTest(node->Port()));
         if (!c.ok()) return false;
         auto info = (*c)->Run({"CLUSTER", "INFO"}, kTimeout);
         return info.ok() && info->text.find("cluster_state:ok") != std::string::npos;
       })) << "the cluster never became ok";
     }
-  }
-
-  template <typename Condition>
-  static bool Eventually(Condition condition) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (condition()) return true;
-      std::this_thread::sleep_for(milliseconds(50));
-    }
-    return false;
   }
 
   // The node serving `slot` now, by asking the first node.

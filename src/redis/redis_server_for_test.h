@@ -57,6 +57,18 @@ inline std::uint16_t FreeClusterPortForTest() {
   return 0;
 }
 
+// Polls `condition` every 50 ms for up to `limit`: servers take a moment to start,
+// sync and agree.
+template <typename Condition>
+bool EventuallyForTest(Condition condition, std::chrono::seconds limit = std::chrono::seconds(30)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
 inline Endpoint LocalForTest(std::uint16_t port) {
   Endpoint e;
   e.host = "127.0.0.1";

@@ -17,23 +17,13 @@ namespace {
 using std::chrono::milliseconds;
 constexpr milliseconds kTimeout{2000};
 
-// Polls `condition` every 50 ms for up to `limit`.
-template <typename Condition>
-bool Eventually(Condition condition, std::chrono::seconds limit = std::chrono::seconds(30)) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(milliseconds(50));
-  }
-  return false;
-}
-
 // A primary with a password, its replica and one sentinel watching them, all real.
 class SentinelTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(primary_.Started());
-    ASSERT_TRUE(Eventually([&] { return Connection::Open(Credentials(primary_.Port())).ok(); }));
+    ASSERT_TRUE(
+        EventuallyForTest([&] { return Connection::Open(Credentials(primary_.Port())).ok(); }));
     replica_ = std::make_unique<RedisServerForTest>(
         std::vector<std::string>{"--replicaof", "127.0.0.1", std::to_string(primary_.Port()),
                                  "--requirepass", "pw", "--masterauth", "pw"});
@@ -49,7 +39,7 @@ class SentinelTest : public ::testing::Test {
                                                      config.string());
     // The sentinel knows the replica once it has asked the primary (INFO every 10 s at
     // first, sooner once it is connected).
-    ASSERT_TRUE(Eventually([&] {
+    ASSERT_TRUE(EventuallyForTest([&] {
       auto c = Connection::Open(LocalForTest(sentinel_->Port()));
       if (!c.ok()) return false;
       auto replicas = (*c)->Run({"SENTINEL", "replicas", "main"}, kTimeout);
@@ -107,7 +97,7 @@ TEST_F(SentinelTest, FindsThePrimaryAndFollowsAFailover) {
   ASSERT_TRUE(failover.ok() && !failover->IsError()) << failover->text;
 
   std::uint16_t now_at = 0;
-  ASSERT_TRUE(Eventually([&] {
+  ASSERT_TRUE(EventuallyForTest([&] {
     auto after = DiscoverMaster(sentinels, "main", Credentials(0), {kTimeout, ""});
     if (!after.ok()) return false;
     now_at = after->endpoint.port;
