@@ -11,10 +11,11 @@ declare -A allowed=(
   [parse]="parse model common"
   [store]="store model common"
   [persist]="persist store model common"
+  [shared]="shared persist redis store model common"
   [expose]="expose model common"
   [config]="config model common"
   [http]="http parse expose store config model common"
-  [app]="app http persist parse expose store config model common"
+  [app]="app http shared redis persist parse expose store config model common"
 )
 
 status=0

@@ -92,12 +92,13 @@ if [[ "${MA_TEST_QUICK:-0}" != "1" ]]; then
   # clang, so this leg also checks the lock annotations (-Wthread-safety, as errors).
   step "TSan build (clang, -Wthread-safety -Werror)"
   CC=clang CXX=clang++ configure build-tsan RelWithDebInfo -DMA_SANITIZE=thread -DMA_BUILD_BENCH=OFF
-  cmake --build build-tsan -j"$jobs" --target ma_store_test ma_persist_test ma_http_test \
+  cmake --build build-tsan -j"$jobs" --target ma_store_test ma_persist_test ma_http_test ma_shared_test \
     metrics-accumulator
-  step "store, persistence and HTTP unit tests (TSan)"
+  step "store, persistence, HTTP and shared-state unit tests (TSan)"
   TSAN_OPTIONS=halt_on_error=1 ./build-tsan/src/store/ma_store_test
   TSAN_OPTIONS=halt_on_error=1 ./build-tsan/src/persist/ma_persist_test
   TSAN_OPTIONS=halt_on_error=1 ./build-tsan/src/http/ma_http_test
+  TSAN_OPTIONS=halt_on_error=1 ./build-tsan/src/shared/ma_shared_test
   step "end-to-end tests (TSan)"
   TSAN_OPTIONS=halt_on_error=1 MA_BINARY="$root/build-tsan/metrics-accumulator" \
     /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e

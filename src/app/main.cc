@@ -42,6 +42,10 @@ Flags:
                          snapshots), so they survive restarts and crashes.
                          Overrides global.persistence.dir. Without either,
                          series live in memory only.
+  --redis-url=URL        Share state with every replica using this Redis:
+                         redis://[[user]:password@]host:port[/db], rediss://
+                         for TLS. Overrides global.redis.url; excludes
+                         --data-dir (Redis is then the durable state).
   --max-body-bytes=N     Largest request body, also after decompression
                          (default 16777216).
   --threads=N            HTTP worker threads (default: one per core, at least 2).
@@ -102,6 +106,14 @@ std::optional<Flags> ParseFlags(int argc, char** argv, int& exit_code) {
         return std::nullopt;
       }
       flags.service.data_dir = *v;
+    } else if (name == "--redis-url") {
+      auto v = need_value();
+      if (!v) return std::nullopt;
+      if (v->empty()) {
+        std::cerr << "metrics-accumulator: --redis-url needs a URL\n";
+        return std::nullopt;
+      }
+      flags.service.redis_url = *v;
     } else if (name == "--tls-cert-file" || name == "--tls-key-file") {
       auto v = need_value();
       if (!v) return std::nullopt;

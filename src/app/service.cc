@@ -41,7 +41,7 @@ void WarnAboutConfig(const config::Config& config) {
 }  // namespace
 
 Service::Service(ServiceOptions options, const Clock& clock)
-    : options_(std::move(options)), clock_(clock), store_(clock) {}
+    : options_(std::move(options)), clock_(clock) {}
 
 Service::~Service() { Stop(); }
 
@@ -64,8 +64,11 @@ Status Service::ApplyConfig(config::Config config) {
        p.fsync_interval != persistence_config_.fsync_interval)) {
     log::Warn("global.persistence changed; the change takes effect at the next restart");
   }
+  if (config_->Get() != nullptr && !options_.redis_url && config.redis != redis_config_) {
+    log::Warn("global.redis changed; the change takes effect at the next restart");
+  }
   // Groups that still exist keep their series; removed groups are dropped (SPEC §3.1).
-  store_.Configure(StoreSettings(config));
+  store_->Configure(StoreSettings(config));
   config_->Set(std::make_shared<const config::Config>(std::move(config)));
   return Status::Ok();
 }
@@ -88,9 +91,55 @@ persist::FsyncPolicy PolicyOf(config::FsyncMode mode) {
   return persist::FsyncPolicy::kAlways;
 }
 
+Status Service::MakeStore(const config::Config& config) {
+  config::RedisConfig redis = config.redis;
+  if (options_.redis_url) redis.url = *options_.redis_url;
+  redis_config_ = redis;
+  if (redis.url.empty()) {
+    local_store_ = std::make_unique<store::SeriesStore>(clock_);
+    store_ = local_store_.get();
+    return Status::Ok();
+  }
+  if (options_.data_dir || !config.persistence.dir.empty()) {
+    return Status::FailedPrecondition(
+        "a data directory (--data-dir or global.persistence.dir) and shared state in Redis "
+        "(--redis-url or global.redis.url) exclude each other: with Redis, Redis is the durable "
+        "state");
+  }
+  auto endpoint = redis::ParseRedisUrl(redis.url);
+  if (!endpoint.ok()) {
+    return Status::FailedPrecondition("Redis URL: " + endpoint.status().message());
+  }
+  shared::SharedStateOptions options;
+  options.endpoint = *endpoint;
+  if (redis.password) options.endpoint.password = *redis.password;
+  options.connect.ca_file = redis.ca_file;
+  options.key_prefix = redis.key_prefix;
+  if (redis.mode == config::RedisMode::kSentinel) {
+    for (const std::string& sentinel : redis.sentinels) {
+      auto parsed = redis::ParseRedisUrl("redis://" + sentinel);
+      if (!parsed.ok()) {
+        return Status::FailedPrecondition("global.redis.sentinels: \"" + sentinel +
+                                          "\" is not host:port");
+      }
+      parsed->tls = endpoint->tls;
+      options.sentinels.push_back(*parsed);
+    }
+    options.sentinel_master = redis.sentinel_master;
+  }
+  shared_store_ = std::make_unique<shared::SharedStore>(clock_, std::move(options));
+  store_ = shared_store_.get();
+  // The address only: the URL may hold the password.
+  log::Info("shared state in Redis at " + endpoint->host + ":" + std::to_string(endpoint->port) +
+            (redis.mode == config::RedisMode::kSentinel ? " (through its sentinels)" : "") +
+            ", keys under {" + redis.key_prefix + ":<group>}");
+  return Status::Ok();
+}
+
 Status Service::OpenPersistence(const config::Config& config) {
   persistence_config_ = config.persistence;
   if (options_.data_dir) persistence_config_.dir = *options_.data_dir;
+  if (shared_store_ != nullptr) return Status::Ok();  // Redis is the durable state
   if (persistence_config_.dir.empty()) {
     log::Info(
         "no data directory (--data-dir or global.persistence.dir): series are kept in "
@@ -103,7 +152,7 @@ Status Service::OpenPersistence(const config::Config& config) {
   options.fsync_interval = persistence_config_.fsync_interval;
   options.snapshot_interval = persistence_config_.snapshot_interval;
   options.server_version = options_.version;
-  auto opened = persist::Persistence::Open(options, store_, clock_);
+  auto opened = persist::Persistence::Open(options, *local_store_, clock_);
   if (!opened.ok()) {
     return Status::Unavailable("cannot use data directory " + options.dir + ": " +
                                opened.status().message());
@@ -119,7 +168,7 @@ void Service::LogRecovery() const {
   const persist::RecoveryReport& report = persistence_->recovery();
   std::size_t series = 0;
   for (const config::GroupConfig& group : config_->Get()->groups) {
-    if (auto stats = store_.Stats(group.name); stats.ok()) series += stats->series;
+    if (auto stats = store_->Stats(group.name); stats.ok()) series += stats->series;
   }
   char seconds[32];
   std::snprintf(seconds, sizeof seconds, "%.3f", report.seconds);
@@ -144,17 +193,23 @@ Status Service::Start() {
       config->source_path.empty() ? std::string("the embedded default") : config->source_path;
   config_ = std::make_unique<config::ConfigHolder>(nullptr);
   const config::Config initial = *config;
+  if (Status s = MakeStore(initial); !s.ok()) return s;
 
   http::ApiOptions api_options;
   api_options.max_body_bytes = options_.max_body_bytes;
   api_options.version = options_.version;
   api_options.start_time = clock_.Now();
+  if (shared_store_ != nullptr) {
+    api_options.not_ready_reason =
+        "the shared state (Redis) is unreachable or still being read; nothing was applied";
+  }
   api_options.extra_self_metrics = [this] {
+    if (shared_store_ != nullptr) return shared_store_->SelfMetrics();
     return persistence_ != nullptr && ready_ ? persistence_->SelfMetrics()
                                              : std::vector<model::Family>{};
   };
   api_ = std::make_unique<http::Api>(
-      store_, *config_, clock_, stats_, [this] { return Reload(); }, api_options);
+      *store_, *config_, clock_, stats_, [this] { return Reload(); }, api_options);
   unsigned n =
       options_.threads > 0 ? options_.threads : std::max(2U, std::thread::hardware_concurrency());
   http::ServerOptions server_options;
@@ -179,7 +234,7 @@ Status Service::Start() {
   (void)ApplyConfig(std::move(*config));
   if (persistence_ != nullptr) {
     LogRecovery();
-    store_.SetJournal(persistence_.get());
+    local_store_->SetJournal(persistence_.get());
     // A fresh snapshot makes the next start fast and covers any damage just cut off.
     if (persistence_->recovery().records > 0 || !persistence_->recovery().problems.empty()) {
       (void)persistence_->Checkpoint();
@@ -194,13 +249,13 @@ Status Service::Start() {
       const TimePoint now = clock_.Now();
       for (const ResetScheduler::DueReset& reset : scheduler.Due(*config_->Get(), now)) {
         const std::string& group = reset.group;
-        if (Status s = store_.ScheduledReset(group, reset.due); s.ok()) {
+        if (Status s = store_->ScheduledReset(group, reset.due); s.ok()) {
           log::Info("metric group \"" + group + "\" reset by its restartCronExpression");
         } else {
           log::Error("metric group \"" + group + "\" could not be reset: " + s.message());
         }
       }
-      store_.ExpireIdle();
+      store_->ExpireIdle();
       std::unique_lock lock(mu);
       cv.wait_for(lock, stop, std::chrono::seconds(1), [] { return false; });
     }
@@ -217,8 +272,22 @@ Status Service::Start() {
       }
     });
   }
+  if (shared_store_ != nullptr) {
+    shared_store_->Start();
+    // Ready while Redis is there and the log is applied (SPEC §7); /health stays 200.
+    threads_.emplace_back([this](const std::stop_token& stop) {
+      std::mutex mu;
+      std::condition_variable_any cv;
+      while (!stop.stop_requested()) {
+        api_->SetReady(shared_store_->Ready());
+        std::unique_lock lock(mu);
+        cv.wait_for(lock, stop, std::chrono::milliseconds(100), [] { return false; });
+      }
+    });
+  } else {
+    api_->SetReady(true);
+  }
   ready_ = true;
-  api_->SetReady(true);
   log::Info("metrics-accumulator " + options_.version + " listening on " +
             (options_.tls_cert_file.empty() ? "" : "https://") + server_->BoundAddress() +
             " with " + std::to_string(groups) + " metric group(s) from " + source);
@@ -231,12 +300,13 @@ void Service::Stop() {
   server_->Stop(std::chrono::seconds(10));
   for (auto& t : threads_) t.request_stop();
   threads_.clear();  // joins
+  if (shared_store_ != nullptr) shared_store_->Stop();
   if (persistence_ != nullptr) {
     // Nothing changes any more: a last snapshot makes the next start read no log.
     if (Status s = persistence_->Checkpoint(); !s.ok()) {
       log::Warn("final snapshot failed; the next start replays the log: " + s.message());
     }
-    store_.SetJournal(nullptr);
+    local_store_->SetJournal(nullptr);
     persistence_.reset();
   }
   log::Info("metrics-accumulator stopped");

@@ -15,6 +15,7 @@
 #include "http/api_stats.h"
 #include "http/server.h"
 #include "persist/persistence.h"
+#include "shared/shared_store.h"
 #include "store/series_store.h"
 
 namespace accumulator::app {
@@ -23,6 +24,7 @@ struct ServiceOptions {
   std::optional<std::string> config_file;  // none: the embedded default
   std::string listen = "0.0.0.0:8080";
   std::optional<std::string> data_dir;     // overrides global.persistence.dir
+  std::optional<std::string> redis_url;    // overrides global.redis.url
   std::optional<std::string> api_key_dir;  // key files, see config::ApplyKeyDirectory
   std::string tls_cert_file;               // HTTPS when set, with tls_key_file
   std::string tls_key_file;
@@ -50,15 +52,21 @@ class Service {
   Status Reload();
   Result<config::Config> LoadConfig() const;
   Status ApplyConfig(config::Config config);
+  // Picks the store: shared through Redis if a URL is configured, else this process's.
+  Status MakeStore(const config::Config& config);
   // Recovers stored state from the data directory, if one is configured.
   Status OpenPersistence(const config::Config& config);
   void LogRecovery() const;
 
   ServiceOptions options_;
   const Clock& clock_;
-  store::SeriesStore store_;
+  // One of the two, and store_ is it.
+  std::unique_ptr<store::SeriesStore> local_store_;
+  std::unique_ptr<shared::SharedStore> shared_store_;
+  store::Store* store_ = nullptr;
   std::unique_ptr<persist::Persistence> persistence_;
   config::PersistenceConfig persistence_config_;  // as started; changes need a restart
+  config::RedisConfig redis_config_;              // as started, likewise
   http::ApiStats stats_;
   std::unique_ptr<config::ConfigHolder> config_;
   std::unique_ptr<http::Api> api_;

@@ -35,6 +35,22 @@ struct PersistenceConfig {
   std::chrono::seconds snapshot_interval{300};
 };
 
+// Shared state in Redis (SPEC §7); read at start, a change needs a restart.
+enum class RedisMode { kStandalone, kSentinel };
+struct RedisConfig {
+  std::string url;  // empty: this process keeps its own state
+  RedisMode mode = RedisMode::kStandalone;
+  std::vector<std::string> sentinels;  // host:port, for kSentinel
+  std::string sentinel_master;
+  std::string key_prefix = "ma";
+  std::string ca_file;
+  // global.redis.password, or the key directory's redis-password (which wins); either
+  // wins over the URL's.
+  std::optional<std::string> password;
+
+  bool operator==(const RedisConfig&) const = default;
+};
+
 // The whole validated configuration. Shared immutably (std::shared_ptr<const Config>)
 // and swapped as a whole on reload.
 struct Config {
@@ -43,6 +59,7 @@ struct Config {
   std::optional<std::string> admin_api_key;
   std::chrono::seconds idempotency_window{600};
   PersistenceConfig persistence;
+  RedisConfig redis;
   // Record fields of the JSON push API that also become labels (SPEC §3.3).
   bool json_hostname_label = false;
   bool json_pid_label = false;

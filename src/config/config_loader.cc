@@ -164,6 +164,58 @@ std::optional<double> RateField(const YAML::Node& node, const std::string& key,
   return rate;
 }
 
+void ParseRedis(const YAML::Node& node, RedisConfig& redis, Problems& problems) {
+  if (!node.IsMap()) {
+    problems.Add(node, "global.redis", "must be a map");
+    return;
+  }
+  CheckKeys(node, "global.redis",
+            {"url", "mode", "sentinels", "sentinelMaster", "keyPrefix", "caFile", "password"},
+            problems);
+  if (auto n = node["url"]) {
+    if (auto v = Scalar(n, "global.redis.url", problems)) redis.url = *v;
+  }
+  if (auto n = node["mode"]) {
+    auto v = Scalar(n, "global.redis.mode", problems);
+    if (v == "standalone") {
+      redis.mode = RedisMode::kStandalone;
+    } else if (v == "sentinel") {
+      redis.mode = RedisMode::kSentinel;
+    } else if (v) {
+      problems.Add(n, "global.redis.mode", "must be standalone or sentinel");
+    }
+  }
+  if (auto n = node["sentinels"]) {
+    if (!n.IsSequence()) {
+      problems.Add(n, "global.redis.sentinels", "must be a list of host:port");
+    } else {
+      for (const auto& item : n) {
+        if (auto v = Scalar(item, "global.redis.sentinels", problems))
+          redis.sentinels.push_back(*v);
+      }
+    }
+  }
+  if (auto n = node["sentinelMaster"]) {
+    if (auto v = Scalar(n, "global.redis.sentinelMaster", problems)) redis.sentinel_master = *v;
+  }
+  if (auto n = node["keyPrefix"]) {
+    auto v = Scalar(n, "global.redis.keyPrefix", problems);
+    if (v && (v->empty() || v->find_first_of("{}") != std::string::npos)) {
+      problems.Add(n, "global.redis.keyPrefix", "must be non-empty, without { or }");
+    } else if (v) {
+      redis.key_prefix = *v;
+    }
+  }
+  if (auto n = node["caFile"]) {
+    if (auto v = Scalar(n, "global.redis.caFile", problems)) redis.ca_file = *v;
+  }
+  if (auto n = node["password"]) redis.password = KeyField(n, "global.redis.password", problems);
+  if (redis.mode == RedisMode::kSentinel && !redis.url.empty() &&
+      (redis.sentinels.empty() || redis.sentinel_master.empty())) {
+    problems.Add(node, "global.redis", "mode sentinel needs sentinels and sentinelMaster");
+  }
+}
+
 void ParseGlobal(const YAML::Node& global, Config& config, GlobalDefaults& defaults,
                  bool& default_group_explicit, Problems& problems) {
   if (!global.IsMap()) {
@@ -172,7 +224,7 @@ void ParseGlobal(const YAML::Node& global, Config& config, GlobalDefaults& defau
   }
   CheckKeys(global, "global",
             {"hostAddress", "restartCronExpression", "seriesTtl", "pushRateLimit", "defaultGroup",
-             "adminApiKey", "idempotencyWindow", "persistence", "jsonRecordLabels"},
+             "adminApiKey", "idempotencyWindow", "persistence", "jsonRecordLabels", "redis"},
             problems);
   if (auto n = global["hostAddress"]) {
     if (auto v = Scalar(n, "global.hostAddress", problems)) config.host_address = *v;
@@ -215,6 +267,7 @@ void ParseGlobal(const YAML::Node& global, Config& config, GlobalDefaults& defau
       }
     }
   }
+  if (auto r = global["redis"]) ParseRedis(r, config.redis, problems);
   if (auto p = global["persistence"]) {
     if (!p.IsMap()) {
       problems.Add(p, "global.persistence", "must be a map");
@@ -542,6 +595,9 @@ Status ApplyKeyDirectory(const std::string& dir, Config& config) {
   auto admin = ReadKeyFile(std::filesystem::path(dir) / "admin-api-key");
   if (!admin.ok()) return admin.status();
   if (*admin) config.admin_api_key = std::move(**admin);
+  auto redis_password = ReadKeyFile(std::filesystem::path(dir) / "redis-password");
+  if (!redis_password.ok()) return redis_password.status();
+  if (*redis_password) config.redis.password = std::move(**redis_password);
   for (GroupConfig& group : config.groups) {
     auto key = ReadKeyFile(std::filesystem::path(dir) / group.name);
     if (!key.ok()) return key.status();

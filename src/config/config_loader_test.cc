@@ -142,6 +142,64 @@ TEST(ConfigLoaderTest, KeysComeFromAKeyDirectory) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(ConfigLoaderTest, RedisSettingsAreRead) {
+  ::setenv("MA_TEST_REDIS_PASSWORD", "pw-from-env",
+           1);  // NOLINT(concurrency-mt-unsafe): one thread
+  auto config = ParseConfig(R"(
+global:
+  redis:
+    url: redis://redis:6379/2
+    mode: sentinel
+    sentinels: [s1:26379, s2:26379]
+    sentinelMaster: mymaster
+    keyPrefix: release-a
+    caFile: /etc/ca.pem
+    password: ${MA_TEST_REDIS_PASSWORD}
+metricGroups:
+  a: {}
+)",
+                            "redis.yml");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->redis.url, "redis://redis:6379/2");
+  EXPECT_EQ(config->redis.mode, RedisMode::kSentinel);
+  EXPECT_EQ(config->redis.sentinels, (std::vector<std::string>{"s1:26379", "s2:26379"}));
+  EXPECT_EQ(config->redis.sentinel_master, "mymaster");
+  EXPECT_EQ(config->redis.key_prefix, "release-a");
+  EXPECT_EQ(config->redis.ca_file, "/etc/ca.pem");
+  EXPECT_EQ(config->redis.password, "pw-from-env");
+  // The key directory's file wins over the configured password.
+  const auto dir = std::filesystem::temp_directory_path() / "ma-redis-key-dir-test";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "redis-password") << "pw-from-file\n";
+  ASSERT_TRUE(ApplyKeyDirectory(dir.string(), *config).ok());
+  EXPECT_EQ(config->redis.password, "pw-from-file");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ConfigLoaderTest, BadRedisSettingsAreNamed) {
+  auto config = ParseConfig(R"(
+global:
+  redis:
+    url: redis://r:6379
+    mode: cluster-ish
+    keyPrefix: "a{b}"
+    colour: blue
+metricGroups:
+  a: {}
+)",
+                            "bad.yml");
+  ASSERT_FALSE(config.ok());
+  const std::string& m = config.status().message();
+  EXPECT_NE(m.find("global.redis.mode"), std::string::npos) << m;
+  EXPECT_NE(m.find("global.redis.keyPrefix"), std::string::npos) << m;
+  EXPECT_NE(m.find("colour"), std::string::npos) << m;
+  auto no_sentinels = ParseConfig(
+      "global:\n  redis: {url: \"redis://r\", mode: sentinel}\nmetricGroups:\n  a: {}\n", "s.yml");
+  ASSERT_FALSE(no_sentinels.ok());
+  EXPECT_NE(no_sentinels.status().message().find("needs sentinels and sentinelMaster"),
+            std::string::npos);
+}
+
 TEST(ConfigLoaderTest, KeysCanComeFromEnvironmentVariables) {
   ::setenv("MA_TEST_GROUP_KEY", "from-env", 1);  // NOLINT(concurrency-mt-unsafe): one thread
   ::unsetenv("MA_TEST_MISSING_KEY");             // NOLINT(concurrency-mt-unsafe)

@@ -61,8 +61,7 @@ void Api::AddRoutes() {
   }
   for (const char* path : {"/ready", "/-/ready", "/api/v1/readiness"}) {
     r.Add(path, {"GET"}, [this](const Request&, M) {
-      return ready_ ? Ok()
-                    : Response::Text(503, "not ready: configuration or stored state still loading");
+      return ready_ ? Ok() : Response::Text(503, "not ready: " + options_.not_ready_reason);
     });
   }
 }
@@ -72,7 +71,9 @@ Response Api::Handle(const Request& request) const {
   const std::string& m = request.method;
   const bool changes = m == "POST" || m == "PUT" || m == "DELETE";
   if (!ready_ && changes && request.path != "/") {
-    return Response::Text(503, "not ready: the server is still recovering its stored state");
+    Response r = Response::Text(503, "not ready: " + options_.not_ready_reason);
+    r.headers.emplace_back("Retry-After", "1");
+    return r;
   }
   return router_.Route(request);
 }

@@ -18,6 +18,8 @@ struct ApiOptions {
   TimePoint start_time{};
   // More of the server's own metrics for /metrics (persistence state), if set.
   std::function<std::vector<model::Family>()> extra_self_metrics;
+  // Why changes are refused (503) while the server is not ready.
+  std::string not_ready_reason = "the server is still recovering its stored state";
 };
 
 }  // namespace accumulator::http

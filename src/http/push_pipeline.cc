@@ -193,13 +193,18 @@ Response PushPipeline::Refuse(const std::string& group_name, const Status& statu
       {clock_.Now(), group_name, HttpStatusOf(status), ReasonOf(status), status.message()});
   log::Debug("push to \"" + (group_name.empty() ? std::string("?") : group_name) +
              "\" refused: " + status.message());
+  Response response;
   if (as_json) {
     std::string body = "{\"message\":";
     AppendJsonString(status.message(), body);
     body += "}";
-    return Response::Json(HttpStatusOf(status), std::move(body));
+    response = Response::Json(HttpStatusOf(status), std::move(body));
+  } else {
+    response = Response::Text(HttpStatusOf(status), status.message());
   }
-  return Response::Text(HttpStatusOf(status), status.message());
+  // Nothing was kept (a disk or Redis away): clients that honour it retry later.
+  if (status.code() == StatusCode::kUnavailable) response.headers.emplace_back("Retry-After", "1");
+  return response;
 }
 
 Response PushPipeline::ApplyPush(const config::GroupConfig& group, const model::Push& push,

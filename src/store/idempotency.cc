@@ -105,6 +105,13 @@ void IdempotencyCache::Finish(std::string_view group, std::string_view key,
   it->second.phase = Phase::kDone;
 }
 
+bool IdempotencyCache::Answered(std::string_view group, std::string_view key) const {
+  const TimePoint now = clock_.Now();
+  MutexLock lock(mu_);
+  auto it = entries_.find(MapKey(group, key));
+  return it != entries_.end() && it->second.phase != Phase::kClaimed && it->second.expires > now;
+}
+
 void IdempotencyCache::Remember(std::string_view group, std::string_view key,
                                 RememberedAnswer answer, TimePoint expires) {
   const TimePoint now = clock_.Now();

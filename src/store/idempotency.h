@@ -71,6 +71,8 @@ class IdempotencyCache {
   // durability. Answers >= 500 are forgotten so the retry can succeed.
   void Finish(std::string_view group, std::string_view key, RememberedAnswer answer);
 
+  // Whether `key` has an answer to replay (its push was applied or refused), unexpired.
+  bool Answered(std::string_view group, std::string_view key) const;
   // Recovery: remembers an answer given (and made durable) before a restart.
   void Remember(std::string_view group, std::string_view key, RememberedAnswer answer,
                 TimePoint expires);

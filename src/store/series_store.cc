@@ -254,6 +254,42 @@ Status SeriesStore::Replay(std::string_view group_name, std::chrono::seconds ttl
   return ApplyAt(*group, push, tag, at, Mode::kReplay).status();
 }
 
+void SeriesStore::CollectMatchingLocked(const Shard& shard, std::span<const model::Selector> any_of,
+                                        std::vector<SeriesRef>& out) {
+  for (const auto& [family, stored] : shard.families) {
+    for (const auto& [packed, series] : stored.series) {
+      model::Labels labels = packed.Unpack();
+      for (const model::Selector& selector : any_of) {
+        if (!selector.Matches(family, labels)) continue;
+        out.push_back({family, std::move(labels)});
+        break;
+      }
+    }
+  }
+}
+
+Status SeriesStore::ApplyLogged(std::string_view group_name, TimePoint at, const model::Push& push,
+                                const PushTag& tag) {
+  std::shared_ptr<Group> group = FindGroup(group_name);
+  if (!group) return Status::NotFound("unknown metric group \"" + std::string(group_name) + "\"");
+  if (!tag.idempotency_key.empty() && idempotency_.Answered(group_name, tag.idempotency_key)) {
+    return Status::Ok();
+  }
+  return ApplyAt(*group, push, tag, at, Mode::kLogged).status();
+}
+
+Result<std::vector<SeriesRef>> SeriesStore::Matching(
+    std::string_view group_name, std::span<const model::Selector> any_of) const {
+  std::shared_ptr<Group> group = FindGroup(group_name);
+  if (!group) return Status::NotFound("unknown metric group \"" + std::string(group_name) + "\"");
+  std::vector<SeriesRef> matching;
+  for (const Shard& shard : group->shards) {
+    MutexLock lock(shard.mu);
+    CollectMatchingLocked(shard, any_of, matching);
+  }
+  return matching;
+}
+
 Result<Journal::Ticket> SeriesStore::ApplyAt(Group& group, const model::Push& push,
                                              const PushTag& tag, TimePoint at, Mode mode) {
   // Values are checked before any lock is taken: most bad pushes never contend.
@@ -379,7 +415,7 @@ Result<Journal::Ticket> SeriesStore::ApplyLocked(Group& group, const model::Push
   // Phase 2: reserve room for the new series against the group's limit. A replayed
   // push was accepted once; it is accepted again whatever the limit says now.
   const std::size_t max =
-      mode == Mode::kLive ? group.max_series.load() : std::numeric_limits<std::size_t>::max();
+      mode == Mode::kReplay ? std::numeric_limits<std::size_t>::max() : group.max_series.load();
   std::size_t current = group.series_count.load();
   do {
     if (new_series > 0 && current + new_series > max) {
@@ -616,18 +652,7 @@ Result<std::size_t> SeriesStore::DeleteMatching(std::string_view group_name,
   if (!group) return Status::NotFound("unknown metric group \"" + std::string(group_name) + "\"");
   LockAll(*group);
   std::vector<SeriesRef> doomed;
-  for (Shard& shard : group->shards) {
-    for (const auto& [family, stored] : shard.families) {
-      for (const auto& [packed, series] : stored.series) {
-        model::Labels labels = packed.Unpack();
-        for (const model::Selector& selector : any_of) {
-          if (!selector.Matches(family, labels)) continue;
-          doomed.push_back({family, std::move(labels)});
-          break;
-        }
-      }
-    }
-  }
+  for (const Shard& shard : group->shards) CollectMatchingLocked(shard, any_of, doomed);
   Journal::Ticket ticket = 0;
   Journal* journal = journal_.load();
   if (journal != nullptr && !doomed.empty()) {

@@ -86,6 +86,18 @@ class SeriesStore final : public Store, public Recoverable {
   void ReplayDelete(std::string_view group, const std::vector<SeriesRef>& series) override;
   void ReplayDrop(std::string_view group) override;
 
+  // A push read from a log that several replicas share (shared/): decided as a live
+  // push is (type conflicts, maxTimeSeries) but at `at`, the entry's time, and never
+  // journalled, so every replica applying the same entries in the same order reaches
+  // the same state and the same answers. A tagged push whose key is answered already
+  // (a retry that reached the log twice) changes nothing and is Ok.
+  Status ApplyLogged(std::string_view group, TimePoint at, const model::Push& push,
+                     const PushTag& tag) MA_NO_THREAD_SAFETY_ANALYSIS;
+  // The series of the group that one of `any_of` matches, as a delete would remove them.
+  Result<std::vector<SeriesRef>> Matching(std::string_view group,
+                                          std::span<const model::Selector> any_of) const
+      MA_NO_THREAD_SAFETY_ANALYSIS;
+
  private:
   // A cumulative writer's last push of a series, to turn its running totals into
   // increases (SPEC §2). Counts toward max_series like a series, and expires like one.
@@ -179,7 +191,8 @@ class SeriesStore final : public Store, public Recoverable {
     return IsExpired(group, series.last_push, now);
   }
   // How a push is applied: live (limits enforced, recorded in the journal) or replayed.
-  enum class Mode { kLive, kReplay };
+  // kLogged: decided at the entry's time, not journalled (ApplyLogged).
+  enum class Mode { kLive, kReplay, kLogged };
   // Applies under the shard locks; returns the journal's ticket (0: nothing to wait for).
   Result<Journal::Ticket> ApplyAt(Group& group, const model::Push& push, const PushTag& tag,
                                   TimePoint now, Mode mode) MA_NO_THREAD_SAFETY_ANALYSIS;
@@ -189,6 +202,9 @@ class SeriesStore final : public Store, public Recoverable {
   static void MergeInto(model::MetricType type, StoredSeries& target, const model::Series& pushed);
   Status WaitDurable(Journal::Ticket ticket);
   static void ClearLocked(Group& group) MA_NO_THREAD_SAFETY_ANALYSIS;
+  // Appends the series of `shard` (its lock held) that one of `any_of` matches.
+  static void CollectMatchingLocked(const Shard& shard, std::span<const model::Selector> any_of,
+                                    std::vector<SeriesRef>& out) MA_NO_THREAD_SAFETY_ANALYSIS;
   static void EraseLocked(Group& group,
                           const std::vector<SeriesRef>& series) MA_NO_THREAD_SAFETY_ANALYSIS;
 

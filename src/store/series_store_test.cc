@@ -574,5 +574,42 @@ TEST_F(SeriesStoreTest, ReplayIgnoresTheLimitAndUsesTheRecordedTime) {
   EXPECT_TRUE(store_.Snapshot("g")->empty());
 }
 
+TEST_F(SeriesStoreTest, LoggedPushKeepsTheLimitAndUsesTheEntrysTime) {
+  const TimePoint then = clock_.Now() - std::chrono::seconds(30);
+  int accepted = 0;
+  for (int i = 0; i < 8; ++i) {  // the limit is 5
+    Status s = store_.ApplyLogged("g", then, Counter(1, {{"i", std::to_string(i)}}), {});
+    if (s.ok()) ++accepted;
+    if (i >= 5) {
+      EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
+    }
+  }
+  EXPECT_EQ(accepted, 5);
+  EXPECT_EQ(SeriesCount(), 5u);
+  clock_.Advance(std::chrono::seconds(31));  // 61 s after the entry's time: expired
+  EXPECT_TRUE(store_.Snapshot("g")->empty());
+}
+
+TEST_F(SeriesStoreTest, LoggedRetryOfAnAnsweredKeyChangesNothing) {
+  const PushTag tag{"k", {200, "text/plain", ""}, clock_.Now() + std::chrono::minutes(1)};
+  ASSERT_TRUE(store_.ApplyLogged("g", clock_.Now(), Counter(4), tag).ok());
+  ASSERT_TRUE(store_.ApplyLogged("g", clock_.Now(), Counter(4), tag).ok());
+  EXPECT_EQ(Value("c_total"), 4);
+  EXPECT_EQ(store_.ClaimIdempotencyKey("g", "k", std::chrono::minutes(1), nullptr).state,
+            IdempotencyCache::State::kDone);
+}
+
+TEST_F(SeriesStoreTest, MatchingListsWhatADeleteWouldRemoveWithoutRemovingIt) {
+  ASSERT_TRUE(store_.Apply("g", Counter(1, {{"x", "1"}})).ok());
+  ASSERT_TRUE(store_.Apply("g", Counter(1, {{"x", "2"}})).ok());
+  const model::Selector x1 = model::Selector::HavingAll({{"x", "1"}});
+  auto matching = store_.Matching("g", std::span(&x1, 1));
+  ASSERT_TRUE(matching.ok());
+  ASSERT_EQ(matching->size(), 1u);
+  EXPECT_EQ((*matching)[0].family, "c_total");
+  EXPECT_EQ((*matching)[0].labels, (model::Labels{{"x", "1"}}));
+  EXPECT_EQ(SeriesCount(), 2u);
+}
+
 }  // namespace
 }  // namespace accumulator::store
