@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cstdio>
 #include <future>
 #include <limits>
@@ -46,6 +47,29 @@ constexpr std::string_view kScheduledResetScript =
     "if redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then "
     "return redis.call('XADD', KEYS[2], '*', 'p', ARGV[2], 'r', ARGV[3]) end "
     "return false";
+
+// The log is trimmed and the trim point recorded in one step, so a reader that finds
+// the point past what it applied knows it missed entries.
+constexpr std::string_view kTrimScript =
+    "redis.call('XTRIM', KEYS[1], 'MINID', ARGV[1]) "
+    "redis.call('SET', KEYS[2], ARGV[1]) return 1";
+// Snapshots go in chunks, so no single command holds Redis for long.
+constexpr std::size_t kSnapshotChunk = std::size_t{1} << 20;
+constexpr std::string_view kSnapshotLeaseMs = "60000";
+// A replaced snapshot stays readable this long for replicas joining from it.
+constexpr std::string_view kReplacedSnapshotMs = "600000";
+
+// "<entry id> <chunks>", the value of a group's snapshot key.
+std::optional<std::pair<StreamId, std::size_t>> ParseSnapshotPointer(std::string_view text) {
+  const auto space = text.find(' ');
+  if (space == std::string_view::npos) return std::nullopt;
+  auto id = StreamId::Parse(text.substr(0, space));
+  std::size_t chunks = 0;
+  const std::string_view count = text.substr(space + 1);
+  auto [end, ec] = std::from_chars(count.data(), count.data() + count.size(), chunks);
+  if (!id || ec != std::errc() || end != count.data() + count.size()) return std::nullopt;
+  return std::make_pair(*id, chunks);
+}
 
 }  // namespace
 
@@ -124,10 +148,12 @@ std::vector<model::Family> SharedStore::SelfMetrics() const {
   return out;
 }
 
-std::string SharedStore::LogKey(std::string_view group) const {
+std::string SharedStore::GroupKey(std::string_view group, std::string_view suffix) const {
   // One hash tag per group: in Cluster mode a group's keys share a slot.
-  return "{" + options_.key_prefix + ":" + std::string(group) + "}:log";
+  return "{" + options_.key_prefix + ":" + std::string(group) + "}:" + std::string(suffix);
 }
+
+std::string SharedStore::LogKey(std::string_view group) const { return GroupKey(group, "log"); }
 
 void SharedStore::CountRequest(std::chrono::steady_clock::duration took, bool failed) const {
   const double seconds = std::chrono::duration<double>(took).count();
@@ -370,6 +396,15 @@ void SharedStore::ReadLoop(const std::stop_token& stop) {
     WaitMutexLock lock(mu_);
     changed_.WaitFor(mu_, kReconnectPause);
   };
+  const auto lost = [&] {
+    connection.reset();
+    {
+      WaitMutexLock lock(mu_);
+      reader_connected_ = false;
+      ++reader_losses_;
+    }
+    pause();
+  };
   while (!stop.stop_requested()) {
     if (connection == nullptr || !connection->IsOpen()) {
       auto opened = Connect();
@@ -384,8 +419,9 @@ void SharedStore::ReadLoop(const std::stop_token& stop) {
       connection = std::move(*opened);
       if (!LogStillHasWhatWasApplied(*connection)) {
         log::Warn(
-            "the shared log lost entries this replica had applied (a Redis failover); "
-            "rebuilding from the log");
+            "the shared log no longer holds the last entry this replica applied (a Redis "
+            "failover lost entries, or the log was trimmed past it); rebuilding from the "
+            "snapshot and the log");
         Rebuild();
       }
       auto id = connection->Run({"CLIENT", "ID"}, options_.timeout);
@@ -393,44 +429,65 @@ void SharedStore::ReadLoop(const std::stop_token& stop) {
       reader_connected_ = true;
       reader_client_id_ = id.ok() && id->type == redis::Reply::Type::kInteger ? id->integer : 0;
     }
-    redis::Command command = {"XREAD", "COUNT", std::to_string(kReadBatch)};
+    if (Status joined = JoinFromSnapshots(*connection); !joined.ok()) {
+      log::Warn("joining from the shared snapshot: " + joined.message());
+      lost();
+      continue;
+    }
+    // The read, then where each log was trimmed to: a trim point past what was applied
+    // before the read means entries were missed (this replica fell that far behind).
+    redis::Command read = {"XREAD", "COUNT", std::to_string(kReadBatch)};
+    redis::Command trimmed = {"MGET"};
+    std::vector<std::pair<std::string, StreamId>> before;
     bool blocking = false;
     {
       WaitMutexLock lock(mu_);
       // Until caught up, every read returns at once, so readiness comes without delay.
       blocking = caught_up_;
-      if (blocking) {
-        command.insert(command.end(), {"BLOCK", std::to_string(kBlock.count())});
+      if (blocking) read.insert(read.end(), {"BLOCK", std::to_string(kBlock.count())});
+      read.emplace_back("STREAMS");
+      for (const auto& [key, state] : streams_) {
+        read.push_back(key);
+        trimmed.push_back(GroupKey(state.group, "trimmed"));
+        before.emplace_back(key, state.applied);
       }
-      command.emplace_back("STREAMS");
-      for (const auto& [key, state] : streams_) command.push_back(key);
-      for (const auto& [key, state] : streams_) command.push_back(state.applied.ToString());
-      if (streams_.empty()) {
-        caught_up_ = true;
-        command.clear();
-      }
+      for (const auto& [key, state] : streams_) read.push_back(state.applied.ToString());
+      if (streams_.empty()) caught_up_ = true;
     }
-    if (command.empty()) {
+    if (before.empty()) {
       pause();
       continue;
     }
+    const std::array<redis::Command, 2> commands = {read, trimmed};
     const auto start = std::chrono::steady_clock::now();
-    auto reply = connection->Run(
-        command, options_.timeout + (blocking ? kBlock : std::chrono::milliseconds(0)));
-    CountRequest(std::chrono::steady_clock::now() - start, !reply.ok() || reply->IsError());
-    if (!reply.ok() || reply->IsError()) {
-      if (reply.ok()) log::Warn("reading the shared log: " + reply->text);
-      connection.reset();
-      {
-        WaitMutexLock lock(mu_);
-        reader_connected_ = false;
-        ++reader_losses_;
+    auto replies = connection->Pipeline(
+        commands, options_.timeout + (blocking ? kBlock : std::chrono::milliseconds(0)));
+    const bool failed = !replies.ok() || (*replies)[0].IsError() || (*replies)[1].IsError();
+    CountRequest(std::chrono::steady_clock::now() - start, failed);
+    if (failed) {
+      if (replies.ok()) {
+        log::Warn("reading the shared log: " + (*replies)[0].text + (*replies)[1].text);
       }
-      pause();
+      lost();
+      continue;
+    }
+    const redis::Reply& marks = (*replies)[1];
+    bool missed = false;
+    for (std::size_t i = 0; i < before.size() && i < marks.elements.size(); ++i) {
+      auto mark = StreamId::Parse(marks.elements[i].text);
+      if (mark && before[i].second < *mark && before[i].second != StreamId{}) missed = true;
+      // A replica that never read the log must start from the snapshot at the mark.
+      if (mark && before[i].second == StreamId{}) missed = true;
+    }
+    if (missed) {
+      log::Warn(
+          "the shared log was trimmed past entries this replica had not read yet; "
+          "rebuilding from the snapshot and the log");
+      Rebuild();
       continue;
     }
     bool full = false;
-    for (const redis::Reply& stream : reply->elements) {
+    for (const redis::Reply& stream : (*replies)[0].elements) {
       if (stream.elements.size() != 2) continue;
       const std::string& key = stream.elements[0].text;
       const std::vector<redis::Reply>& entries = stream.elements[1].elements;
@@ -441,11 +498,133 @@ void SharedStore::ReadLoop(const std::stop_token& stop) {
         if (id) ApplyEntry(key, *id, entry.elements[1]);
       }
     }
-    if (!full) {
+    std::vector<std::string> due;
+    {
       WaitMutexLock lock(mu_);
-      caught_up_ = true;
+      if (!full) caught_up_ = true;
+      for (auto& [key, state] : streams_) {
+        if (state.since_snapshot < options_.snapshot_entries) continue;
+        state.since_snapshot = 0;
+        due.push_back(key);
+      }
+    }
+    for (const std::string& key : due) WriteSnapshot(*connection, key);
+  }
+}
+
+Status SharedStore::JoinFromSnapshots(redis::Connection& connection) {
+  std::vector<std::pair<std::string, std::string>> pending;  // stream, group
+  {
+    WaitMutexLock lock(mu_);
+    for (const auto& [key, state] : streams_) {
+      if (!state.joined) pending.emplace_back(key, state.group);
     }
   }
+  for (const auto& [key, group] : pending) {
+    auto pointer = connection.Run({"GET", GroupKey(group, "snapshot")}, options_.timeout);
+    if (!pointer.ok()) return pointer.status();
+    std::optional<StreamId> at;
+    if (pointer->type == redis::Reply::Type::kString) {
+      auto parsed = ParseSnapshotPointer(pointer->text);
+      if (!parsed) return Status::Internal("unreadable snapshot pointer of group " + group);
+      std::vector<redis::Command> gets;
+      for (std::size_t i = 0; i < parsed->second; ++i) {
+        gets.push_back({"GET", GroupKey(group, "snapshot:" + parsed->first.ToString() + ":" +
+                                                   std::to_string(i))});
+      }
+      auto chunks = connection.Pipeline(gets, options_.timeout);
+      if (!chunks.ok()) return chunks.status();
+      std::string bytes;
+      for (const redis::Reply& chunk : *chunks) {
+        // Replaced and expired while we read: the next attempt reads the new one.
+        if (chunk.type != redis::Reply::Type::kString) {
+          return Status::Unavailable("the snapshot of group " + group + " changed while read");
+        }
+        bytes += chunk.text;
+      }
+      auto snapshot = persist::DecodeSnapshot(bytes);
+      if (!snapshot.ok()) {
+        return Status::Internal("the snapshot of group " + group +
+                                " is damaged: " + snapshot.status().message());
+      }
+      for (const store::GroupImage& image : snapshot->image.groups) {
+        if (image.name == group) local_.RestoreGroup(image, snapshot->image.idempotency);
+      }
+      at = parsed->first;
+    }
+    std::vector<store::GroupSettings> groups;
+    {
+      WaitMutexLock lock(mu_);
+      auto it = streams_.find(key);
+      if (it == streams_.end()) continue;
+      it->second.joined = true;
+      if (at) it->second.applied = *at;
+      groups = groups_;
+    }
+    // The snapshot's group has no limits until configured again.
+    if (at) local_.Configure(groups);
+  }
+  return Status::Ok();
+}
+
+void SharedStore::WriteSnapshot(redis::Connection& connection, const std::string& stream) {
+  std::string group;
+  StreamId at;
+  {
+    WaitMutexLock lock(mu_);
+    auto it = streams_.find(stream);
+    if (it == streams_.end()) return;
+    group = it->second.group;
+    at = it->second.applied;
+  }
+  const std::string lease = GroupKey(group, "snapshot-lease");
+  auto leased = connection.Run(
+      {"SET", lease, replica_id_, "NX", "PX", std::string(kSnapshotLeaseMs)}, options_.timeout);
+  if (!leased.ok() || leased->type != redis::Reply::Type::kStatus) return;  // another writes
+
+  // Only this thread applies entries, so the copy is the state exactly at `at`.
+  store::StoreImage all = local_.Checkpoint([] {});
+  store::StoreImage mine;
+  for (store::GroupImage& image : all.groups) {
+    if (image.name == group) mine.groups.push_back(std::move(image));
+  }
+  for (store::IdempotencyImage& entry : all.idempotency) {
+    if (entry.group == group) mine.idempotency.push_back(std::move(entry));
+  }
+  const std::string bytes =
+      persist::EncodeSnapshot(mine, 0, TimePoint{std::chrono::milliseconds(at.ms)}, "shared");
+  std::vector<redis::Command> writes;
+  std::size_t chunks = 0;
+  for (std::size_t offset = 0; offset < bytes.size() || chunks == 0; offset += kSnapshotChunk) {
+    writes.push_back({"SET",
+                      GroupKey(group, "snapshot:" + at.ToString() + ":" + std::to_string(chunks)),
+                      bytes.substr(offset, kSnapshotChunk)});
+    ++chunks;
+  }
+  // The pointer moves only once every chunk is there; GET returns the one it replaces.
+  writes.push_back(
+      {"SET", GroupKey(group, "snapshot"), at.ToString() + " " + std::to_string(chunks), "GET"});
+  auto written = connection.Pipeline(writes, options_.timeout);
+  const bool ok = written.ok() && std::none_of(written->begin(), written->end(),
+                                               [](const redis::Reply& r) { return r.IsError(); });
+  if (ok) {
+    if (auto previous = ParseSnapshotPointer(written->back().text)) {
+      // Entries before the previous snapshot go: a replica joining from it, or reading
+      // up to now, still finds every entry after it.
+      std::vector<redis::Command> trim = {{"EVAL", std::string(kTrimScript), "2", stream,
+                                           GroupKey(group, "trimmed"), previous->first.ToString()}};
+      for (std::size_t i = 0; i < previous->second; ++i) {
+        trim.push_back(
+            {"PEXPIRE",
+             GroupKey(group, "snapshot:" + previous->first.ToString() + ":" + std::to_string(i)),
+             std::string(kReplacedSnapshotMs)});
+      }
+      (void)connection.Pipeline(trim, options_.timeout);
+    }
+  } else {
+    log::Warn("writing the shared snapshot of group " + group + " failed; the log is kept");
+  }
+  (void)connection.Run({"DEL", lease}, options_.timeout);
 }
 
 bool SharedStore::LogStillHasWhatWasApplied(redis::Connection& connection) {
@@ -473,7 +652,11 @@ void SharedStore::Rebuild() {
   {
     WaitMutexLock lock(mu_);
     groups = groups_;
-    for (auto& [key, state] : streams_) state.applied = StreamId{};
+    for (auto& [key, state] : streams_) {
+      state.applied = StreamId{};
+      state.joined = false;
+      state.since_snapshot = 0;
+    }
     caught_up_ = false;
   }
   local_.Restore(store::StoreImage{});
@@ -524,7 +707,10 @@ void SharedStore::ApplyEntry(const std::string& stream, StreamId id, const redis
   {
     WaitMutexLock lock(mu_);
     auto it = streams_.find(stream);
-    if (it != streams_.end()) it->second.applied = id;
+    if (it != streams_.end()) {
+      it->second.applied = id;
+      ++it->second.since_snapshot;
+    }
     ++entries_applied_;
     if (replica != nullptr && *replica == replica_id_) {
       auto key = std::make_pair(stream, id);
@@ -627,8 +813,8 @@ Status SharedStore::ScheduledReset(std::string_view group, TimePoint due) {
   }
   Append append;
   append.stream = LogKey(group);
-  const std::string tick_key = "{" + options_.key_prefix + ":" + std::string(group) +
-                               "}:reset:" + std::to_string(due.time_since_epoch().count());
+  const std::string tick_key =
+      GroupKey(group, "reset:" + std::to_string(due.time_since_epoch().count()));
   constexpr std::string_view kKeepTickKey = "86400000";  // a day, in ms
   append.command = {"EVAL",
                     std::string(kScheduledResetScript),

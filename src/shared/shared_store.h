@@ -36,6 +36,10 @@ struct SharedStateOptions {
   std::string key_prefix = "ma";
   // Every Redis call, and how long a push or scrape waits for the log to reach it.
   std::chrono::milliseconds timeout{2000};
+  // A group's log gets a snapshot after this many entries, written by one replica;
+  // the log is then trimmed to the snapshot before it, so Redis holds at most about
+  // twice this many entries per group.
+  std::size_t snapshot_entries = 10'000;
 };
 
 // A store shared by every replica that uses the same Redis (SPEC §7, decision 0018):
@@ -101,7 +105,9 @@ class SharedStore final : public store::Store {
   };
   struct StreamState {
     std::string group;
-    StreamId applied;  // the last entry applied (0-0: none)
+    StreamId applied;                // the last entry applied (0-0: none)
+    bool joined = false;             // the group's snapshot, if any, is restored
+    std::size_t since_snapshot = 0;  // entries applied since a snapshot was considered
   };
 
   void AppendLoop(const std::stop_token& stop);
@@ -120,6 +126,12 @@ class SharedStore final : public store::Store {
   // log. A failover can lose entries already applied here; then the replica rebuilds.
   bool LogStillHasWhatWasApplied(redis::Connection& connection);
   void Rebuild();
+  // Restores the snapshot of every stream not yet joined. kUnavailable to try again.
+  Status JoinFromSnapshots(redis::Connection& connection);
+  // Writes the group's state at its last applied entry as the group's snapshot, if no
+  // other replica is writing one, then trims the log to the snapshot before.
+  void WriteSnapshot(redis::Connection& connection, const std::string& stream);
+  std::string GroupKey(std::string_view group, std::string_view suffix) const;
   void CountRequest(std::chrono::steady_clock::duration took, bool failed) const;
   Result<std::unique_ptr<redis::Connection>> Connect() const;
 

@@ -50,10 +50,12 @@ double CounterValue(const SharedStore& store, const model::Labels& labels = {}) 
 
 class SharedStoreTest : public ::testing::Test {
  protected:
-  std::unique_ptr<SharedStore> Replica(std::size_t max_series = 1000) {
+  std::unique_ptr<SharedStore> Replica(std::size_t max_series = 1000,
+                                       std::size_t snapshot_entries = 10'000) {
     SharedStateOptions options;
     options.endpoint = redis::LocalForTest(redis_.Port());
     options.timeout = std::chrono::milliseconds(1000);
+    options.snapshot_entries = snapshot_entries;
     auto replica = std::make_unique<SharedStore>(clock_, options);
     replica->Configure({store::GroupSettings{"g", max_series, std::chrono::seconds(0)}});
     replica->Start();
@@ -170,6 +172,37 @@ TEST_F(SharedStoreTest, NewReplicaJoinsWithTheWholeState) {
   for (int i = 0; i < 50; ++i) ASSERT_TRUE(Push(*a, Counter(2)).ok());
   auto late = Replica();
   EXPECT_EQ(CounterValue(*late), 100);
+}
+
+TEST_F(SharedStoreTest, SnapshotsKeepTheLogShortAndANewReplicaJoinsFromThem) {
+  auto a = Replica(1000, 40);
+  auto b = Replica(1000, 40);
+  const store::PushTag tag{
+      "early-key", {200, "text/plain", ""}, clock_.Now() + std::chrono::minutes(5)};
+  ASSERT_TRUE(Push(*a, Counter(1, {{"k", "tagged"}}), tag).ok());
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_TRUE(Push(i % 2 == 0 ? *a : *b, Counter(1, {{"i", std::to_string(i % 7)}})).ok());
+  }
+  auto redis = redis::Connection::Open(redis::LocalForTest(redis_.Port()));
+  ASSERT_TRUE(redis.ok());
+  const std::string log = a->LogKey("g");
+  // Trimmed to the snapshot before the last one: at most about two intervals remain.
+  EXPECT_TRUE(EventuallyForTest([&] {
+    auto length = (*redis)->Run({"XLEN", log}, std::chrono::seconds(1));
+    return length.ok() && length->integer <= 2 * 40 + 10;
+  }));
+  auto pointer = (*redis)->Run({"GET", "{ma:g}:snapshot"}, std::chrono::seconds(1));
+  ASSERT_TRUE(pointer.ok());
+  EXPECT_EQ(pointer->type, redis::Reply::Type::kString);
+  auto late = Replica(1000, 40);
+  double sum = 0;
+  for (int i = 0; i < 7; ++i) sum += CounterValue(*late, {{"i", std::to_string(i)}});
+  EXPECT_EQ(sum, 300);
+  EXPECT_EQ(CounterValue(*late, {{"k", "tagged"}}), 1);
+  // The key's answer came with the snapshot: its retry counts once here too.
+  ASSERT_TRUE(Push(*late, Counter(1, {{"k", "tagged"}}), tag).ok());
+  EXPECT_EQ(CounterValue(*a, {{"k", "tagged"}}), 1);
+  EXPECT_EQ(CounterValue(*late, {{"k", "tagged"}}), 1);
 }
 
 TEST_F(SharedStoreTest, RedisAwayRefusesPushesAndTheReplicaRecoversByItself) {

@@ -786,44 +786,64 @@ StoreImage SeriesStore::Checkpoint(const std::function<void()>& at_cut) {
   return image;
 }
 
+std::shared_ptr<SeriesStore::Group> SeriesStore::GroupFromImage(const GroupImage& in) {
+  auto group = std::make_shared<Group>();
+  group->name = in.name;
+  group->max_series = std::numeric_limits<std::size_t>::max();
+  group->ttl_seconds = in.ttl.count();
+  group->last_push = in.last_push.time_since_epoch().count();
+  group->expired = in.expired_series;
+  group->resets = in.resets;
+  std::size_t count = 0;
+  for (const FamilyImage& family : in.families) {
+    Shard& shard = group->shards[ShardOf(family.name)];
+    MutexLock shard_lock(shard.mu);
+    StoredFamily& stored = shard.families[family.name];
+    stored.type = family.type;
+    stored.help = family.help;
+    for (const SeriesImage& series : family.series) {
+      auto it = stored.series.find(series.labels);
+      if (it == stored.series.end()) {
+        it = stored.series.emplace(model::PackedLabels(series.labels), StoredSeries{}).first;
+      }
+      StoredSeries& target = it->second;
+      target.SetValue(series.value);
+      target.last_push = series.last_push;
+      for (const WriterImage& writer : series.writers) {
+        target.Writers()[writer.writer] = WriterState{writer.last, writer.last_push};
+      }
+      count += target.Weight();
+    }
+  }
+  group->series_count = count;
+  return group;
+}
+
 void SeriesStore::Restore(const StoreImage& image) {
   MutexLock lock(groups_mu_);
   groups_.clear();
-  for (const GroupImage& in : image.groups) {
-    auto group = std::make_shared<Group>();
-    group->name = in.name;
-    group->max_series = std::numeric_limits<std::size_t>::max();
-    group->ttl_seconds = in.ttl.count();
-    group->last_push = in.last_push.time_since_epoch().count();
-    group->expired = in.expired_series;
-    group->resets = in.resets;
-    std::size_t count = 0;
-    for (const FamilyImage& family : in.families) {
-      Shard& shard = group->shards[ShardOf(family.name)];
-      MutexLock shard_lock(shard.mu);
-      StoredFamily& stored = shard.families[family.name];
-      stored.type = family.type;
-      stored.help = family.help;
-      for (const SeriesImage& series : family.series) {
-        auto it = stored.series.find(series.labels);
-        if (it == stored.series.end()) {
-          it = stored.series.emplace(model::PackedLabels(series.labels), StoredSeries{}).first;
-        }
-        StoredSeries& target = it->second;
-        target.SetValue(series.value);
-        target.last_push = series.last_push;
-        for (const WriterImage& writer : series.writers) {
-          target.Writers()[writer.writer] = WriterState{writer.last, writer.last_push};
-        }
-        count += target.Weight();
-      }
-    }
-    group->series_count = count;
-    groups_.emplace(in.name, std::move(group));
+  for (const GroupImage& in : image.groups) groups_.emplace(in.name, GroupFromImage(in));
+  idempotency_.Clear();
+  for (const IdempotencyImage& entry : image.idempotency) {
+    idempotency_.Remember(entry.group, entry.key, entry.answer, entry.expires);
   }
+}
+
+void SeriesStore::RestoreGroup(const GroupImage& image,
+                               std::span<const IdempotencyImage> idempotency) {
+  std::shared_ptr<Group> group = GroupFromImage(image);
   {
-    idempotency_.Clear();
-    for (const IdempotencyImage& entry : image.idempotency) {
+    MutexLock lock(groups_mu_);
+    if (auto it = groups_.find(image.name); it != groups_.end()) {
+      group->max_series = it->second->max_series.load();
+      group->ttl_seconds = it->second->ttl_seconds.load();
+      it->second = group;
+    } else {
+      groups_.emplace(image.name, group);
+    }
+  }
+  for (const IdempotencyImage& entry : idempotency) {
+    if (entry.group == image.name) {
       idempotency_.Remember(entry.group, entry.key, entry.answer, entry.expires);
     }
   }

@@ -93,6 +93,9 @@ class SeriesStore final : public Store, public Recoverable {
   // (a retry that reached the log twice) changes nothing and is Ok.
   Status ApplyLogged(std::string_view group, TimePoint at, const model::Push& push,
                      const PushTag& tag) MA_NO_THREAD_SAFETY_ANALYSIS;
+  // Replaces one group with `image`, keeping its configured limits, and remembers the
+  // image's answers for it (a replica joining from a shared snapshot).
+  void RestoreGroup(const GroupImage& image, std::span<const IdempotencyImage> idempotency);
   // The series of the group that one of `any_of` matches, as a delete would remove them.
   Result<std::vector<SeriesRef>> Matching(std::string_view group,
                                           std::span<const model::Selector> any_of) const
@@ -182,6 +185,8 @@ class SeriesStore final : public Store, public Recoverable {
   };
 
   std::shared_ptr<Group> FindGroup(std::string_view name) const;
+  // A group holding `image`, with no limit until Configure sets one.
+  static std::shared_ptr<Group> GroupFromImage(const GroupImage& image);
   std::shared_ptr<Group> FindOrAddGroup(std::string_view name);
   static void LockAll(Group& group) MA_NO_THREAD_SAFETY_ANALYSIS;
   static void UnlockAll(Group& group) MA_NO_THREAD_SAFETY_ANALYSIS;
