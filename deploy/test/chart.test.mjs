@@ -84,7 +84,10 @@ test("every rendered manifest has no duplicate keys and validates against its sc
     const args = container(docs).args;
     assert.match(args[0], /^--config-file=\/etc\/metrics-accumulator\/config\/metrics-accumulator\.yml$/);
     assert.ok(args.some((a) => a.startsWith("--listen=0.0.0.0:")), file);
-    assert.ok(args.some((a) => a.startsWith("--data-dir=")), file);
+    // A data directory, or shared state in Redis named in the config (never both).
+    const config = find(docs, "ConfigMap").data["metrics-accumulator.yml"];
+    const shared = /\n  redis:\n/.test(config);
+    assert.equal(args.some((a) => a.startsWith("--data-dir=")), !shared, file);
   }
 });
 
@@ -243,7 +246,13 @@ test("the schema rejects misspelt, mistyped and out-of-range values", () => {
 });
 
 test("combinations that would split or lose data fail with the reason", () => {
-  assert.match(renderFails(["--set", "autoscaling.enabled=true"]), /autoscaling.enabled: an accumulator cannot be scaled/);
+  assert.match(renderFails(["--set", "autoscaling.enabled=true"]), /autoscaling.enabled without redis/);
+  assert.match(renderFails(["--set", "redis.url=redis://r:6379", "--set", "persistence.enabled=true"]),
+    /Redis is the durable state/);
+  assert.match(renderFails(["--set", "redis.url=redis://r:6379", "--set", "redis.deploy=true"]),
+    /either redis.url .* or redis.deploy/);
+  // A password in the URL would land in the ConfigMap: the schema refuses it.
+  assert.notEqual(run(["template", "x", chartDir, "--set", "redis.url=redis://:pw@r:6379"]).status, 0);
   assert.match(renderFails(["--set", "persistence.enabled=true", "--set", "replicaCount=2"]),
     /one data directory cannot be shared/);
   assert.match(renderFails(["--set", "replicaCount=3"]), /serviceMonitor/);
@@ -255,6 +264,57 @@ test("combinations that would split or lose data fail with the reason", () => {
   // ... while the same switches alone render.
   render(["--set", "replicaCount=2", "--set", "serviceMonitor.enabled=true"]);
   render(["--set", "persistence.enabled=true"]);
+  render(["--set", "redis.url=redis://r:6379", "--set", "replicaCount=3", "--set", "autoscaling.enabled=true"]);
+});
+
+test("shared state: replicas, an HPA on CPU, a disruption budget and rolling updates that never drop a pod", () => {
+  const docs = render(["-f", path.join(chartDir, "ci", "shared-state-values.yaml")]);
+  const deployment = find(docs, "Deployment");
+  assert.equal(deployment.spec.replicas, undefined, "the HPA owns the replica count");
+  assert.deepEqual(deployment.spec.strategy, { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
+  const hpa = find(docs, "HorizontalPodAutoscaler");
+  assert.equal(hpa.spec.scaleTargetRef.name, deployment.metadata.name);
+  assert.equal(hpa.spec.minReplicas, 2);
+  assert.equal(hpa.spec.metrics[0].resource.name, "cpu");
+  assert.equal(find(docs, "PodDisruptionBudget").spec.minAvailable, 1);
+  assert.equal(docs.filter((d) => d.kind === "PersistentVolumeClaim").length, 0);
+  const c = container(docs);
+  assert.ok(!c.args.some((a) => a.startsWith("--data-dir")), "the server refuses a data dir with Redis");
+  // The password comes from its Secret through the environment, never the ConfigMap.
+  const env = c.env.find((e) => e.name === "MA_REDIS_PASSWORD");
+  assert.deepEqual(env.valueFrom.secretKeyRef, { name: "redis-credentials", key: "redis-password" });
+  const config = parseYaml(find(docs, "ConfigMap").data["metrics-accumulator.yml"]);
+  assert.deepEqual(config.global.redis, {
+    url: "rediss://redis.example.com:6380/0", keyPrefix: "ma",
+    password: "${MA_REDIS_PASSWORD}", caFile: "/etc/metrics-accumulator/redis-tls/ca.crt",
+  });
+  const mount = c.volumeMounts.find((m) => m.name === "redis-tls");
+  assert.ok(config.global.redis.caFile.startsWith(mount.mountPath + "/"));
+  const volume = deployment.spec.template.spec.volumes.find((v) => v.name === "redis-tls");
+  assert.equal(volume.secret.secretName, "redis-ca");
+});
+
+test("redis.deploy runs one Redis with its AOF fsynced always, on a PVC, and points the replicas at it", () => {
+  const docs = render(["-f", path.join(chartDir, "ci", "redis-deploy-values.yaml")]);
+  const sts = find(docs, "StatefulSet");
+  const redis = sts.spec.template.spec.containers[0];
+  const args = redis.args.join(" ");
+  assert.match(args, /--appendonly yes --appendfsync always/);
+  assert.equal(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage, "1Gi");
+  const services = docs.filter((d) => d.kind === "Service");
+  const redisService = services.find((svc) => svc.metadata.name === "metrics-accumulator-redis");
+  for (const [k, v] of Object.entries(redisService.spec.selector)) {
+    assert.equal(sts.spec.template.metadata.labels[k], v);
+  }
+  // The accumulator's own Service must not select the Redis pod.
+  const own = services.find((svc) => svc.metadata.name === "metrics-accumulator");
+  const redisLabels = sts.spec.template.metadata.labels;
+  const deploymentLabels = find(docs, "Deployment").spec.template.metadata.labels;
+  assert.ok(Object.entries(own.spec.selector).every(([k, v]) => deploymentLabels[k] === v));
+  const config = parseYaml(find(docs, "ConfigMap").data["metrics-accumulator.yml"]);
+  assert.equal(config.global.redis.url, "redis://metrics-accumulator-redis:6379");
+  assert.equal(find(docs, "Deployment").spec.replicas, 2);
+  assert.ok(redisLabels["app.kubernetes.io/component"] === "redis");
 });
 
 test("NOTES print commands for this server's endpoints", () => {

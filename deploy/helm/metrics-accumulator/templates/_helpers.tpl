@@ -146,6 +146,16 @@ with hostAddress defaulted to the Service.
 {{- if not $global.hostAddress }}
 {{- $_ := set $global "hostAddress" (printf "%s:%v" (include "metrics-accumulator.fullname" .) .Values.service.port) }}
 {{- end }}
+{{- if include "metrics-accumulator.redisUrl" . }}
+{{- $redis := dict "url" (include "metrics-accumulator.redisUrl" .) "keyPrefix" .Values.redis.keyPrefix }}
+{{- if .Values.redis.existingSecret }}
+{{- $_ := set $redis "password" "${MA_REDIS_PASSWORD}" }}
+{{- end }}
+{{- if .Values.redis.tls.caSecret }}
+{{- $_ := set $redis "caFile" "/etc/metrics-accumulator/redis-tls/ca.crt" }}
+{{- end }}
+{{- $_ := set $global "redis" $redis }}
+{{- end }}
 {{- $_ := set $config "global" $global }}
 {{- range $name, $group := $config.metricGroups }}
 {{- if hasKey $moved $name }}
@@ -162,14 +172,21 @@ with hostAddress defaulted to the Service.
 Refuses combinations that would split or lose data without saying so.
 */}}
 {{- define "metrics-accumulator.validate" -}}
-{{- if .Values.autoscaling.enabled }}
-{{- fail "autoscaling.enabled: an accumulator cannot be scaled by load. Each replica keeps only the pushes it received, the Service spreads pushes and scrapes across replicas, and a replica removed on scale-down takes its counts with it. Keep autoscaling.enabled=false and replicaCount=1; give it more resources, or run one release per set of metric groups." }}
+{{- $shared := include "metrics-accumulator.redisUrl" . }}
+{{- if and .Values.redis.url .Values.redis.deploy }}
+{{- fail "set either redis.url (a Redis you run) or redis.deploy (one the chart runs), not both." }}
+{{- end }}
+{{- if and $shared .Values.persistence.enabled }}
+{{- fail "persistence.enabled with redis: with shared state Redis is the durable state and the server refuses a data directory; set persistence.enabled=false." }}
+{{- end }}
+{{- if and .Values.autoscaling.enabled (not $shared) }}
+{{- fail "autoscaling.enabled without redis: each replica would keep only the pushes it received, and a replica removed on scale-down would take its counts with it. Set redis.url (or redis.deploy) so every replica shares one state, or keep autoscaling.enabled=false and replicaCount=1." }}
 {{- end }}
 {{- if and .Values.persistence.enabled (gt (int .Values.replicaCount) 1) }}
 {{- fail (printf "replicaCount=%v with persistence.enabled: one data directory cannot be shared by several servers (a ReadWriteOnce volume attaches to one pod; on a shared volume the second server refuses the locked directory), and separate volumes would split the counts. Use replicaCount=1." .Values.replicaCount) }}
 {{- end }}
-{{- if and (gt (int .Values.replicaCount) 1) (not .Values.serviceMonitor.enabled) }}
-{{- fail (printf "replicaCount=%v without serviceMonitor.enabled: each replica holds only the pushes it received, so a Prometheus that scrapes the Service sees a different share on each scrape. Use replicaCount=1, or enable serviceMonitor so every pod is scraped and sum() adds the shares up." .Values.replicaCount) }}
+{{- if and (gt (int .Values.replicaCount) 1) (not .Values.serviceMonitor.enabled) (not $shared) }}
+{{- fail (printf "replicaCount=%v without serviceMonitor.enabled: each replica holds only the pushes it received, so a Prometheus that scrapes the Service sees a different share on each scrape. Set redis.url (or redis.deploy) so every replica shares one state, use replicaCount=1, or enable serviceMonitor so every pod is scraped and sum() adds the shares up." .Values.replicaCount) }}
 {{- end }}
 {{- if and .Values.persistence.enabled (eq .Values.persistence.accessMode "ReadOnlyMany") }}
 {{- fail "persistence.accessMode=ReadOnlyMany: the data directory must be writable; use ReadWriteOnce." }}
@@ -186,5 +203,17 @@ Refuses combinations that would split or lose data without saying so.
 {{- if and $given (ne $given $key) }}
 {{- fail (printf "the API key %q is set in both config and apiKeys, differently; set it in one place." $entry) }}
 {{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+The Redis the replicas share: redis.url, or the chart's own with redis.deploy; empty
+without shared state.
+*/}}
+{{- define "metrics-accumulator.redisUrl" -}}
+{{- if .Values.redis.url }}
+{{- .Values.redis.url }}
+{{- else if .Values.redis.deploy }}
+{{- printf "redis://%s-redis:6379" (include "metrics-accumulator.fullname" .) }}
 {{- end }}
 {{- end }}
