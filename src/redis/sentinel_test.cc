@@ -1,15 +1,13 @@
 #include "redis/sentinel.h"
 
 #include <chrono>
-#include <filesystem>
-#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
 
-#include "redis/redis_server_for_test.h"
+#include "redis/sentinel_group_for_test.h"
 
 namespace accumulator::redis {
 namespace {
@@ -17,67 +15,7 @@ namespace {
 using std::chrono::milliseconds;
 constexpr milliseconds kTimeout{2000};
 
-// A primary with a password, its replica and one sentinel watching them, all real.
-class SentinelTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ASSERT_TRUE(primary_.Started());
-    ASSERT_TRUE(
-        EventuallyForTest([&] { return Connection::Open(Credentials(primary_.Port())).ok(); }));
-    replica_ = std::make_unique<RedisServerForTest>(
-        std::vector<std::string>{"--replicaof", "127.0.0.1", std::to_string(primary_.Port()),
-                                 "--requirepass", "pw", "--masterauth", "pw"});
-    config_dir_ =
-        std::filesystem::temp_directory_path() / ("ma-sentinel-test-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(config_dir_);
-    const auto config = config_dir_ / "sentinel.conf";
-    std::ofstream(config) << "sentinel monitor main 127.0.0.1 " << primary_.Port() << " 1\n"
-                          << "sentinel auth-pass main pw\n"
-                          << "sentinel down-after-milliseconds main 1000\n"
-                          << "sentinel failover-timeout main 10000\n";
-    sentinel_ = std::make_unique<RedisServerForTest>(std::vector<std::string>{"--sentinel"},
-                                                     config.string());
-    // The sentinel knows the replica once it has asked the primary (INFO every 10 s at
-    // first, sooner once it is connected).
-    ASSERT_TRUE(EventuallyForTest([&] {
-      auto c = Connection::Open(LocalForTest(sentinel_->Port()));
-      if (!c.ok()) return false;
-      auto replicas = (*c)->Run({"SENTINEL", "replicas", "main"}, kTimeout);
-      if (!replicas.ok() || replicas->type != Reply::Type::kArray) return false;
-      // A replica it can promote: flags just "slave" and its link to the primary up.
-      for (const Reply& replica : replicas->elements) {
-        bool plain = false;
-        bool linked = false;
-        for (std::size_t i = 0; i + 1 < replica.elements.size(); i += 2) {
-          const std::string& key = replica.elements[i].text;
-          const std::string& value = replica.elements[i + 1].text;
-          plain = plain || (key == "flags" && value == "slave");
-          linked = linked || (key == "master-link-status" && value == "ok");
-        }
-        if (plain && linked) return true;
-      }
-      return false;
-    })) << "the sentinel never saw a replica it could promote";
-  }
-  void TearDown() override {
-    sentinel_.reset();
-    std::error_code ignored;
-    std::filesystem::remove_all(config_dir_, ignored);
-  }
-
-  static Endpoint Credentials(std::uint16_t port) {
-    Endpoint e = LocalForTest(port);
-    e.password = "pw";
-    return e;
-  }
-
-  RedisServerForTest primary_{{"--requirepass", "pw"}};
-  std::unique_ptr<RedisServerForTest> replica_;
-  std::unique_ptr<RedisServerForTest> sentinel_;
-  std::filesystem::path config_dir_;
-};
-
-TEST_F(SentinelTest, FindsThePrimaryAndFollowsAFailover) {
+TEST_F(SentinelGroupTest, FindsThePrimaryAndFollowsAFailover) {
   // A sentinel that is down is skipped.
   const std::vector<Endpoint> sentinels = {LocalForTest(FreePortForTest()),
                                            LocalForTest(sentinel_->Port())};
@@ -91,10 +29,7 @@ TEST_F(SentinelTest, FindsThePrimaryAndFollowsAFailover) {
   ASSERT_TRUE(waited.ok()) << waited.status().message();
   ASSERT_EQ(waited->integer, 1);
 
-  auto sentinel = Connection::Open(LocalForTest(sentinel_->Port()));
-  ASSERT_TRUE(sentinel.ok());
-  auto failover = (*sentinel)->Run({"SENTINEL", "failover", "main"}, kTimeout);
-  ASSERT_TRUE(failover.ok() && !failover->IsError()) << failover->text;
+  ForceFailover();
 
   std::uint16_t now_at = 0;
   ASSERT_TRUE(EventuallyForTest([&] {
@@ -114,7 +49,7 @@ TEST_F(SentinelTest, FindsThePrimaryAndFollowsAFailover) {
   EXPECT_FALSE(writable->IsError()) << writable->text;
 }
 
-TEST_F(SentinelTest, AnUnknownMasterOrNoSentinelSaysWhy) {
+TEST_F(SentinelGroupTest, AnUnknownMasterOrNoSentinelSaysWhy) {
   auto unknown = DiscoverMaster({LocalForTest(sentinel_->Port())}, "other", Credentials(0));
   ASSERT_FALSE(unknown.ok());
   EXPECT_EQ(unknown.status().code(), StatusCode::kUnavailable);

@@ -236,8 +236,10 @@ void SharedStore::RememberRefusal(std::string_view group, std::string_view key,
   local_.RememberRefusal(group, key, std::move(answer));
 }
 
-void SharedStore::Enqueue(std::string_view group, const std::string& record, Done done) {
+void SharedStore::Enqueue(std::string_view group, const std::string& record, Done done,
+                          bool is_reset) {
   Append append;
+  if (is_reset) append.reset_group = std::string(group);
   append.stream = LogKey(group);
   append.command = {"XADD", append.stream, "*", "p", record, "r", replica_id_};
   append.done = std::move(done);
@@ -371,6 +373,7 @@ void SharedStore::AppendLoop(const std::stop_token& stop) {
                                Unavailable("Redis refused the append: " + reply.text));
           continue;
         }
+        if (!append.reset_group.empty()) ++resets_appended_[append.reset_group];
         auto key = std::make_pair(append.stream, *id);
         if (auto early = applied_early_.find(key); early != applied_early_.end()) {
           answers.emplace_back(std::move(append.done), early->second);
@@ -784,7 +787,12 @@ Result<std::vector<model::Family>> SharedStore::Snapshot(std::string_view group)
 
 Result<store::GroupStats> SharedStore::Stats(std::string_view group) const {
   CatchUp(group);
-  return local_.Stats(group);
+  auto stats = local_.Stats(group);
+  if (!stats.ok()) return stats;
+  WaitMutexLock lock(mu_);
+  auto it = resets_appended_.find(group);
+  stats->resets = it == resets_appended_.end() ? 0 : it->second;
+  return stats;
 }
 
 Result<std::size_t> SharedStore::DeleteMatching(std::string_view group,
@@ -804,7 +812,12 @@ Status SharedStore::Reset(std::string_view group) {
   if (!local_.Stats(group).ok()) {
     return Status::NotFound("unknown metric group \"" + std::string(group) + "\"");
   }
-  return AppendAndWait(group, persist::EncodeResetRecord(group, TimePoint{}));
+  auto result = std::make_shared<std::promise<Status>>();
+  std::future<Status> applied = result->get_future();
+  Enqueue(
+      group, persist::EncodeResetRecord(group, TimePoint{}),
+      [result](const Status& s) { result->set_value(s); }, /*is_reset=*/true);
+  return applied.get();
 }
 
 Status SharedStore::ScheduledReset(std::string_view group, TimePoint due) {
@@ -827,6 +840,7 @@ Status SharedStore::ScheduledReset(std::string_view group, TimePoint due) {
   auto result = std::make_shared<std::promise<Status>>();
   std::future<Status> applied = result->get_future();
   append.done = [result](const Status& s) { result->set_value(s); };
+  append.reset_group = std::string(group);
   {
     WaitMutexLock lock(mu_);
     queue_.push_back(std::move(append));

@@ -102,6 +102,9 @@ class SharedStore final : public store::Store {
     std::string stream;
     redis::Command command;
     Done done;
+    // A reset of this group, counted as this replica's once appended (SPEC §7: the sum
+    // over replicas of metrics_accumulator_group_resets_total grows by one per reset).
+    std::string reset_group;
   };
   struct StreamState {
     std::string group;
@@ -113,7 +116,7 @@ class SharedStore final : public store::Store {
   void AppendLoop(const std::stop_token& stop);
   void ReadLoop(const std::stop_token& stop);
   // Queues an append of `record` to the group's log; `done` gets the result of applying.
-  void Enqueue(std::string_view group, const std::string& record, Done done);
+  void Enqueue(std::string_view group, const std::string& record, Done done, bool is_reset = false);
   Status AppendAndWait(std::string_view group, const std::string& record);
   // Applies the entry and answers its waiter if it is this replica's.
   void ApplyEntry(const std::string& stream, StreamId id, const redis::Reply& fields);
@@ -144,6 +147,7 @@ class SharedStore final : public store::Store {
   std::deque<Append> queue_ MA_GUARDED_BY(mu_);
   std::map<std::string, StreamState, std::less<>> streams_ MA_GUARDED_BY(mu_);
   std::vector<store::GroupSettings> groups_ MA_GUARDED_BY(mu_);  // as last configured
+  std::map<std::string, std::uint64_t, std::less<>> resets_appended_ MA_GUARDED_BY(mu_);
   // This replica's appended entries not yet applied, by stream and ID; and results of
   // its entries that the reader applied before the append's reply came back.
   struct Waiting {

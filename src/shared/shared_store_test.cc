@@ -165,6 +165,12 @@ TEST_F(SharedStoreTest, ScheduledResetHappensOncePerTickWhateverTheReplicas) {
   ASSERT_TRUE(b->ScheduledReset("g", tick).ok());
   EXPECT_EQ(CounterValue(*a), 4);
   EXPECT_EQ(CounterValue(*b), 4);
+  // Each replica counts the resets it performed: one in all for the tick.
+  EXPECT_EQ(a->Stats("g")->resets, 1u);
+  EXPECT_EQ(b->Stats("g")->resets, 0u);
+  ASSERT_TRUE(b->Reset("g").ok());
+  EXPECT_EQ(b->Stats("g")->resets, 1u);
+  EXPECT_EQ(a->Stats("g")->resets, 1u);
 }
 
 TEST_F(SharedStoreTest, NewReplicaJoinsWithTheWholeState) {
