@@ -107,7 +107,7 @@ void SharedStore::Stop() {
 
 bool SharedStore::Ready() const {
   WaitMutexLock lock(mu_);
-  return appender_connected_ && reader_connected_ && caught_up_;
+  return appender_connected_ && reader_connected_ && caught_up_ && !writes_refused_;
 }
 
 std::vector<model::Family> SharedStore::SelfMetrics() const {
@@ -290,7 +290,22 @@ void SharedStore::AppendLoop(const std::stop_token& stop) {
     // An idle connection is checked once a second, so a Redis that went away is
     // noticed before a push finds out.
     if (connection != nullptr && std::chrono::steady_clock::now() - last_used > kIdleCheck) {
-      if (!connection->Run({"PING"}, options_.timeout).ok()) connection.reset();
+      bool refused = false;
+      {
+        WaitMutexLock lock(mu_);
+        refused = writes_refused_;
+      }
+      // After a refusal, a write tells when Redis takes writes again; else a PING.
+      const redis::Command probe =
+          refused ? redis::Command{"SET", GroupKey("", "write-probe"), "1", "PX", "1000"}
+                  : redis::Command{"PING"};
+      auto reply = connection->Run(probe, options_.timeout);
+      if (!reply.ok()) {
+        connection.reset();
+      } else if (refused && !reply->IsError()) {
+        WaitMutexLock lock(mu_);
+        writes_refused_ = false;
+      }
       last_used = std::chrono::steady_clock::now();
     }
     // Connected before there is work, so readiness says whether a push could go out.
@@ -384,6 +399,10 @@ void SharedStore::AppendLoop(const std::stop_token& stop) {
                                    std::chrono::steady_clock::now() + 2 * options_.timeout});
         }
       }
+    }
+    {
+      WaitMutexLock lock(mu_);
+      writes_refused_ = refused;
     }
     if (refused) {
       connection.reset();

@@ -158,6 +158,9 @@ class SharedStore final : public store::Store {
   std::map<std::pair<std::string, StreamId>, Status> applied_early_ MA_GUARDED_BY(mu_);
   bool appender_connected_ MA_GUARDED_BY(mu_) = false;
   bool reader_connected_ MA_GUARDED_BY(mu_) = false;
+  // Redis refused an append (out of memory, read-only): not ready until a probe write
+  // goes through.
+  bool writes_refused_ MA_GUARDED_BY(mu_) = false;
   // Counts the reader's lost connections: the appender's connection, from before one,
   // is then likely dead too and is opened again before it is used.
   std::uint64_t reader_losses_ MA_GUARDED_BY(mu_) = 0;

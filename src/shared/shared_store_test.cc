@@ -211,6 +211,23 @@ TEST_F(SharedStoreTest, SnapshotsKeepTheLogShortAndANewReplicaJoinsFromThem) {
   EXPECT_EQ(CounterValue(*late, {{"k", "tagged"}}), 1);
 }
 
+TEST_F(SharedStoreTest, ARedisOutOfMemoryRefusesPushesAndIsNotReadyUntilItTakesWritesAgain) {
+  auto a = Replica();
+  ASSERT_TRUE(Push(*a, Counter(1)).ok());
+  auto redis = redis::Connection::Open(redis::LocalForTest(redis_.Port()));
+  ASSERT_TRUE(redis.ok());
+  // Redis 7's default policy is noeviction: over maxmemory, every write is refused.
+  ASSERT_TRUE((*redis)->Run({"CONFIG", "SET", "maxmemory", "1"}, std::chrono::seconds(1)).ok());
+  const Status full = Push(*a, Counter(1));
+  EXPECT_EQ(full.code(), StatusCode::kUnavailable);
+  EXPECT_NE(full.message().find("OOM"), std::string::npos) << full.message();
+  EXPECT_FALSE(a->Ready());
+  ASSERT_TRUE((*redis)->Run({"CONFIG", "SET", "maxmemory", "0"}, std::chrono::seconds(1)).ok());
+  EXPECT_TRUE(EventuallyForTest([&] { return a->Ready(); }));
+  ASSERT_TRUE(Push(*a, Counter(1)).ok());
+  EXPECT_EQ(CounterValue(*a), 2);
+}
+
 TEST_F(SharedStoreTest, RedisAwayRefusesPushesAndTheReplicaRecoversByItself) {
   auto a = Replica();
   ASSERT_TRUE(Push(*a, Counter(1)).ok());
