@@ -143,8 +143,8 @@ TEST(ConfigLoaderTest, KeysComeFromAKeyDirectory) {
 }
 
 TEST(ConfigLoaderTest, RedisSettingsAreRead) {
-  ::setenv("MA_TEST_REDIS_PASSWORD", "pw-from-env",
-           1);  // NOLINT(concurrency-mt-unsafe): one thread
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): the test runs on one thread
+  ::setenv("MA_TEST_REDIS_PASSWORD", "pw-from-env", 1);
   auto config = ParseConfig(R"(
 global:
   redis:
